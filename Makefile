@@ -1,0 +1,54 @@
+# cbps: content-based page sharing for Xen PV guests.
+#
+#   make check   set up the host, build everything, run every test
+#   make demo    boot Xen with guests that register with cbps, show the
+#                dom0 tool's view
+#
+# Everything is built under build/ (never committed).
+BUILD ?= $(CURDIR)/build
+KVER = $(shell cat $(BUILD)/kver)
+
+.PHONY: all setup xen module tool guest-kernel images unit vm check demo \
+	clean distclean
+
+all: images
+
+setup:
+	@scripts/setup-host.sh
+
+xen: setup
+	@scripts/build-xen.sh
+
+module: setup
+	@$(MAKE) -s -C guest/cs_module KVER=$(KVER)
+
+tool: setup
+	@mkdir -p $(BUILD)/out
+	@gcc -O2 -Wall -Wextra -Werror -Iinclude tools/cbps/cbps.c \
+		-lxencall -o $(BUILD)/out/cbps
+
+guest-kernel: setup
+	@scripts/fetch-guest.sh
+
+images: xen module tool guest-kernel
+	@tests/vm/mkimages.sh
+
+unit: setup
+	@scripts/fetch-xen.sh
+	@$(MAKE) -s -C tests/unit run
+
+vm: images
+	@python3 tests/vm/vmtest.py $(VMTEST_ARGS)
+
+check:
+	@scripts/check.sh
+
+demo: images
+	@python3 tests/vm/vmtest.py --demo
+
+clean:
+	-$(MAKE) -s -C guest/cs_module KVER=$(KVER) clean
+	rm -rf $(BUILD)/out $(BUILD)/unit $(BUILD)/img-* $(BUILD)/vm-logs
+
+distclean:
+	rm -rf $(BUILD)

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* cs.h: state shared by the files of the cbps guest module. */
+#ifndef _CS_H
+#define _CS_H
+
+#include <linux/types.h>
+#include <linux/workqueue.h>
+#include <cbps.h>
+
+#include "cs_ring.h"
+
+struct cs_state {
+	struct cbps_ring *sring;	/* ring page, registered with Xen */
+	struct cs_ring ring;
+	int irq;			/* VIRQ_CBPS */
+	bool registered;
+	bool consume;			/* module parameter; false stalls */
+	u32 next_seq;			/* seq expected of the next test entry */
+	struct work_struct work;	/* takes entries off the ring */
+	struct cbps_guest_stats stats;
+};
+
+extern struct cs_state cs;
+
+int cs_proc_init(void);
+void cs_proc_exit(void);
+
+#endif /* _CS_H */

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * cs_main.c: the cbps guest module, the thesis's CS component.
+ *
+ * insmod asks Xen whether it speaks cbps (XENMEM_cbps_op), binds
+ * VIRQ_CBPS, and hands Xen one page as the ring.  Xen posts entries and
+ * raises the VIRQ; the handler only queues a work item, which takes the
+ * entries off the ring in process context (sharing them needs to sleep)
+ * and kicks Xen when it says more entries wait for space.  rmmod takes the
+ * ring back from Xen before the page is freed.
+ */
+#define pr_fmt(fmt) "cbps: " fmt
+
+#include <linux/gfp.h>
+#include <linux/interrupt.h>
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <xen/events.h>
+#include <xen/page.h>
+#include <xen/xen.h>
+#include <asm/xen/hypercall.h>
+
+#include "cs.h"
+
+struct cs_state cs = { .consume = true };
+
+static int cs_op(struct xen_cbps_op *op)
+{
+	return HYPERVISOR_memory_op(XENMEM_cbps_op, op);
+}
+
+static void cs_handle_entry(const struct cbps_ring_entry *e)
+{
+	struct cbps_guest_stats *s = &cs.stats;
+
+	WRITE_ONCE(s->received, s->received + 1);
+	switch (e->type) {
+	case CBPS_ENTRY_TEST:
+		if (e->seq != cs.next_seq)
+			WRITE_ONCE(s->seq_errors, s->seq_errors + 1);
+		cs.next_seq = e->seq + 1;
+		WRITE_ONCE(s->test_entries, s->test_entries + 1);
+		break;
+	default:
+		WRITE_ONCE(s->bad_entries, s->bad_entries + 1);
+		break;
+	}
+}
+
+static void cs_work_fn(struct work_struct *work)
+{
+	struct cbps_ring_entry batch[16];
+	struct xen_cbps_op op = { .cmd = CBPS_OP_kick };
+	int i, n, rc;
+
+	if (!READ_ONCE(cs.consume) || !cs.registered)
+		return;
+
+	do {
+		n = cs_ring_take(&cs.ring, batch, ARRAY_SIZE(batch));
+		if (n < 0) {
+			WRITE_ONCE(cs.stats.ring_errors,
+				   cs.stats.ring_errors + 1);
+			return;
+		}
+		for (i = 0; i < n; i++)
+			cs_handle_entry(&batch[i]);
+	} while (n);
+
+	/* Xen raises the VIRQ again if the kick lets it post more. */
+	if (cs_ring_wants_kick(&cs.ring)) {
+		WRITE_ONCE(cs.stats.kicks, cs.stats.kicks + 1);
+		rc = cs_op(&op);
+		if (rc)
+			pr_warn_ratelimited("kick failed: %d\n", rc);
+	}
+}
+
+static irqreturn_t cs_virq(int irq, void *dev_id)
+{
+	WRITE_ONCE(cs.stats.virqs, cs.stats.virqs + 1);
+	schedule_work(&cs.work);
+	return IRQ_HANDLED;
+}
+
+static int cs_set_consume(const char *val, const struct kernel_param *kp)
+{
+	int rc = param_set_bool(val, kp);
+
+	if (!rc && READ_ONCE(cs.consume) && cs.registered)
+		schedule_work(&cs.work);
+	return rc;
+}
+
+static const struct kernel_param_ops cs_consume_ops = {
+	.set = cs_set_consume,
+	.get = param_get_bool,
+};
+module_param_cb(consume, &cs_consume_ops, &cs.consume, 0644);
+MODULE_PARM_DESC(consume, "Take entries off the ring (0 stalls it, for tests)");
+
+/* Is Xen there, does it speak cbps, and is it on? */
+static int cs_check_xen(void)
+{
+	struct xen_cbps_op op = { .cmd = CBPS_OP_query };
+	u32 v;
+	int rc;
+
+	if (!xen_pv_domain()) {
+		pr_err("not a Xen PV guest, cbps needs one\n");
+		return -ENODEV;
+	}
+
+	rc = cs_op(&op);
+	if (rc == -ENOSYS) {
+		pr_err("this Xen has no cbps interface (XENMEM_cbps_op: -ENOSYS)\n");
+		return rc;
+	}
+	if (rc == -EOPNOTSUPP) {
+		pr_err("cbps is off in Xen (boot Xen with cbps=on)\n");
+		return rc;
+	}
+	if (rc) {
+		pr_err("cbps query failed: %d\n", rc);
+		return rc;
+	}
+
+	v = op.u.query.version;
+	if (CBPS_VERSION_MAJOR(v) != CBPS_VERSION_MAJOR(CBPS_INTERFACE_VERSION)) {
+		pr_err("interface mismatch: Xen has %u.%u, module has %u.%u\n",
+		       CBPS_VERSION_MAJOR(v), CBPS_VERSION_MINOR(v),
+		       CBPS_VERSION_MAJOR(CBPS_INTERFACE_VERSION),
+		       CBPS_VERSION_MINOR(CBPS_INTERFACE_VERSION));
+		return -EPROTO;
+	}
+	return 0;
+}
+
+static int __init cs_init(void)
+{
+	struct xen_cbps_op op = { .cmd = CBPS_OP_register };
+	int rc;
+
+	BUILD_BUG_ON(sizeof(struct cbps_ring) > PAGE_SIZE);
+
+	rc = cs_check_xen();
+	if (rc)
+		return rc;
+
+	cs.sring = (struct cbps_ring *)get_zeroed_page(GFP_KERNEL);
+	if (!cs.sring)
+		return -ENOMEM;
+	cs_ring_init(&cs.ring, cs.sring);
+	INIT_WORK(&cs.work, cs_work_fn);
+
+	rc = bind_virq_to_irqhandler(VIRQ_CBPS, 0, cs_virq, 0, "cbps", NULL);
+	if (rc < 0) {
+		pr_err("cannot bind VIRQ %d: %d\n", VIRQ_CBPS, rc);
+		goto out_free;
+	}
+	cs.irq = rc;
+
+	op.u.reg.ring_gfn = virt_to_mfn(cs.sring);
+	rc = cs_op(&op);
+	if (rc) {
+		pr_err("Xen refused the ring: %d\n", rc);
+		goto out_unbind;
+	}
+	if (READ_ONCE(cs.sring->magic) != CBPS_RING_MAGIC) {
+		pr_err("Xen did not set up the ring\n");
+		rc = -EPROTO;
+		goto out_unregister;
+	}
+	cs.registered = true;
+
+	rc = cs_proc_init();
+	if (rc)
+		goto out_unregister;
+
+	pr_info("registered, ring at mfn %#lx, VIRQ %d on irq %d\n",
+		virt_to_mfn(cs.sring), VIRQ_CBPS, cs.irq);
+	/* Anything Xen posted before we were ready. */
+	schedule_work(&cs.work);
+	return 0;
+
+out_unregister:
+	cs.registered = false;
+	op.cmd = CBPS_OP_unregister;
+	if (cs_op(&op)) {
+		/* Xen may still write the page: never give it back. */
+		unbind_from_irqhandler(cs.irq, NULL);
+		return rc;
+	}
+out_unbind:
+	unbind_from_irqhandler(cs.irq, NULL);
+	cancel_work_sync(&cs.work);
+out_free:
+	free_page((unsigned long)cs.sring);
+	return rc;
+}
+
+static void __exit cs_exit(void)
+{
+	struct xen_cbps_op op = { .cmd = CBPS_OP_unregister };
+	int rc;
+
+	cs_proc_exit();
+	rc = cs_op(&op);
+	cs.registered = false;
+	unbind_from_irqhandler(cs.irq, NULL);
+	cancel_work_sync(&cs.work);
+	if (rc) {
+		/* Xen may still write the page: leak it rather than reuse it. */
+		pr_err("Xen kept the ring (%d), leaking its page\n", rc);
+		return;
+	}
+	free_page((unsigned long)cs.sring);
+	pr_info("unregistered\n");
+}
+
+module_init(cs_init);
+module_exit(cs_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("cbps: content-based page sharing, guest side");

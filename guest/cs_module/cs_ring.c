@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * cs_ring.c: the guest's consumer side of the cbps ring.
+ *
+ * Xen writes prod and the entries, the guest writes cons.  Entries are
+ * copied out before cons moves past them, so Xen can never overwrite an
+ * entry while it is being read.
+ */
+#include <linux/compiler.h>
+#include <linux/errno.h>
+#include <linux/types.h>
+#include <asm/barrier.h>
+
+#include "cs_ring.h"
+
+void cs_ring_init(struct cs_ring *r, struct cbps_ring *sring)
+{
+	r->sring = sring;
+	r->cons = 0;
+}
+
+int cs_ring_take(struct cs_ring *r, struct cbps_ring_entry *out,
+		 unsigned int max)
+{
+	u32 prod = READ_ONCE(r->sring->prod);
+	u32 avail = CBPS_RING_DISTANCE(prod, r->cons);
+	unsigned int i, n;
+
+	if (avail > CBPS_RING_ENTRIES)
+		return -EIO;
+	n = avail < max ? avail : max;
+
+	/* Read the entries only after the prod that covers them. */
+	smp_rmb();
+	for (i = 0; i < n; i++)
+		out[i] = r->sring->ent[CBPS_RING_IDX(r->cons + i)];
+	r->cons += n;
+
+	/* Finish reading the slots before Xen may reuse them. */
+	smp_mb();
+	WRITE_ONCE(r->sring->cons, r->cons);
+
+	return n;
+}
+
+u32 cs_ring_unread(const struct cs_ring *r)
+{
+	return CBPS_RING_DISTANCE(READ_ONCE(r->sring->prod), r->cons);
+}
+
+bool cs_ring_wants_kick(const struct cs_ring *r)
+{
+	return READ_ONCE(r->sring->flags) & CBPS_RING_F_KICK;
+}

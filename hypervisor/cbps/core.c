@@ -1,0 +1,447 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * core.c: cbps in Xen: the boot flag, guest registration, the
+ * XENMEM_cbps_op hypercall and the 'B' debug key.
+ *
+ * A PV guest takes part by handing Xen one of its own pages as a ring
+ * (CBPS_OP_register).  Xen keeps a general and a writable-type reference
+ * on that page for as long as it is registered, so the guest can neither
+ * turn it into a page table nor hand it back to Xen under our feet; the
+ * references are dropped on CBPS_OP_unregister or, at the latest, in the
+ * first phase of domain_relinquish_resources().
+ *
+ * One global lock, cbps_lock, covers every cbps_domain and the global
+ * counters.  Everything here is a cold path (registration, test posts,
+ * dom0 queries), and the scanner that later feeds the rings batches its
+ * posts.  The lock nests outside the event channel locks (we raise VIRQs
+ * with it held) and inside domlist_read_lock.
+ */
+#include <xen/domain_page.h>
+#include <xen/event.h>
+#include <xen/guest_access.h>
+#include <xen/init.h>
+#include <xen/keyhandler.h>
+#include <xen/lib.h>
+#include <xen/param.h>
+#include <xen/rcupdate.h>
+#include <xen/sched.h>
+#include <xen/spinlock.h>
+#include <xen/xmalloc.h>
+#include <asm/cbps.h>
+#include <asm/p2m.h>
+#include <public/cbps.h>
+
+#include "opts.h"
+#include "ring.h"
+
+struct cbps_domain {
+    struct domain *d;
+    struct page_info *ring_pg;
+    struct cbps_ring_prod ring;
+    uint32_t next_seq;          /* seq of the next test entry */
+    uint64_t pending;           /* test entries waiting for ring space */
+    struct cbps_dom_stats stats;
+};
+
+static struct cbps_opts __read_mostly opts = {
+    .max_domains = CBPS_MAX_DOMAINS_DEFAULT,
+};
+
+static DEFINE_SPINLOCK(cbps_lock);
+static unsigned int nr_registered;      /* guests with a ring now */
+static uint64_t registrations;          /* since boot */
+static uint64_t total_posted;           /* ring entries, since boot */
+static uint64_t bad_calls;              /* calls refused with -EINVAL */
+
+static int __init cf_check parse_cbps(const char *s)
+{
+    char err[96];
+    int rc = cbps_opts_parse(&opts, s, err, sizeof(err));
+
+    if ( rc )
+        printk(XENLOG_ERR "cbps: %s in cbps=%s\n", err, s);
+
+    return rc;
+}
+custom_param("cbps", parse_cbps);
+
+static struct cbps_domain *dom_cbps(const struct domain *d)
+{
+    return is_pv_domain(d) ? d->arch.pv.cbps : NULL;
+}
+
+/*
+ * Post what the ring has room for and raise the VIRQ.  Entries that do not
+ * fit stay counted in c->pending: nothing is lost and nothing waits in Xen
+ * on the guest.
+ */
+static void cbps_flush(struct cbps_domain *c)
+{
+    struct cbps_ring_entry e = {
+        .from_mfn = CBPS_INVALID_MFN,
+        .to_mfn = CBPS_INVALID_MFN,
+        .type = CBPS_ENTRY_TEST,
+    };
+    uint32_t cons;
+    int room = cbps_ring_free_slots(&c->ring, &cons);
+    uint64_t i, n;
+
+    ASSERT(spin_is_locked(&cbps_lock));
+
+    if ( room < 0 )
+    {
+        c->stats.ring_errors++;
+        return;
+    }
+
+    n = min_t(uint64_t, room, c->pending);
+    for ( i = 0; i < n; i++ )
+    {
+        e.seq = c->next_seq++;
+        cbps_ring_put(&c->ring, &e);
+    }
+    c->pending -= n;
+    c->stats.pending = c->pending;
+    c->stats.posted += n;
+    c->stats.consumed = c->stats.posted - (c->ring.prod - cons);
+    total_posted += n;
+    if ( c->pending )
+        c->stats.ring_full++;
+
+    cbps_ring_publish(&c->ring, min_t(uint64_t, c->pending, UINT32_MAX));
+
+    /* Nothing new means no VIRQ: a guest kicking in a loop gets no storm. */
+    if ( n )
+    {
+        send_guest_global_virq(c->d, VIRQ_CBPS);
+        c->stats.virqs++;
+    }
+}
+
+static int cbps_register(struct domain *d, uint64_t gfn)
+{
+    struct cbps_domain *c;
+    struct page_info *pg;
+    void *va;
+    int rc;
+
+    if ( !is_pv_domain(d) || is_pv_32bit_domain(d) )
+        return -EOPNOTSUPP;
+    /* dom0 maps foreign frames all the time: it never shares. */
+    if ( is_control_domain(d) || is_hardware_domain(d) )
+        return -EPERM;
+
+    c = xzalloc(struct cbps_domain);
+    if ( !c )
+        return -ENOMEM;
+
+    /* For PV the gfn is an MFN; get_page_from_gfn() checks d owns it. */
+    pg = get_page_from_gfn(d, gfn, NULL, P2M_ALLOC);
+    if ( !pg )
+    {
+        xfree(c);
+        return -EINVAL;
+    }
+    if ( !get_page_type(pg, PGT_writable_page) )
+    {
+        put_page(pg);
+        xfree(c);
+        return -EINVAL;
+    }
+    va = __map_domain_page_global(pg);
+    if ( !va )
+    {
+        put_page_and_type(pg);
+        xfree(c);
+        return -ENOMEM;
+    }
+
+    spin_lock(&cbps_lock);
+    if ( d->arch.pv.cbps )
+        rc = -EEXIST;
+    else if ( nr_registered >= opts.max_domains )
+        rc = -ENOSPC;
+    else if ( d->is_dying )
+        rc = -ESRCH;
+    else
+    {
+        c->d = d;
+        c->ring_pg = pg;
+        cbps_ring_prod_init(&c->ring, va);
+        d->arch.pv.cbps = c;
+        nr_registered++;
+        registrations++;
+        rc = 0;
+    }
+    spin_unlock(&cbps_lock);
+
+    if ( rc )
+    {
+        unmap_domain_page_global(va);
+        put_page_and_type(pg);
+        xfree(c);
+        return rc;
+    }
+
+    printk(XENLOG_G_INFO "cbps: %pd registered, ring at mfn %#"PRI_mfn"\n",
+           d, mfn_x(page_to_mfn(pg)));
+    return 0;
+}
+
+/* Detach and free d's ring; -ENOENT when it has none. */
+static int cbps_unregister(struct domain *d)
+{
+    struct cbps_domain *c;
+
+    spin_lock(&cbps_lock);
+    c = dom_cbps(d);
+    if ( c )
+    {
+        d->arch.pv.cbps = NULL;
+        nr_registered--;
+    }
+    spin_unlock(&cbps_lock);
+
+    if ( !c )
+        return -ENOENT;
+
+    unmap_domain_page_global(c->ring.sring);
+    put_page_and_type(c->ring_pg);
+    xfree(c);
+
+    printk(XENLOG_G_INFO "cbps: %pd unregistered\n", d);
+    return 0;
+}
+
+int cbps_domain_relinquish(struct domain *d)
+{
+    /* A dying guest that never unregistered: drop the ring references. */
+    if ( dom_cbps(d) )
+        cbps_unregister(d);
+
+    return 0;
+}
+
+static int cbps_kick(struct domain *d)
+{
+    struct cbps_domain *c;
+    int rc = -ENOENT;
+
+    spin_lock(&cbps_lock);
+    c = dom_cbps(d);
+    if ( c )
+    {
+        c->stats.kicks++;
+        cbps_flush(c);
+        rc = 0;
+    }
+    spin_unlock(&cbps_lock);
+
+    return rc;
+}
+
+static int cbps_test_post(domid_t domid, uint32_t count)
+{
+    struct domain *d;
+    struct cbps_domain *c;
+    int rc = -ENOENT;
+
+    if ( !count || count > CBPS_TEST_POST_MAX )
+        return -EINVAL;
+
+    d = rcu_lock_domain_by_id(domid);
+    if ( !d )
+        return -ESRCH;
+
+    spin_lock(&cbps_lock);
+    c = dom_cbps(d);
+    if ( c )
+    {
+        c->pending += count;
+        cbps_flush(c);
+        rc = 0;
+    }
+    spin_unlock(&cbps_lock);
+
+    rcu_unlock_domain(d);
+    return rc;
+}
+
+/* The registered guest with the lowest domid >= *domid. */
+static int cbps_domain_info(struct xen_cbps_op *op)
+{
+    const struct domain *d, *best = NULL;
+    int rc = -ENOENT;
+
+    rcu_read_lock(&domlist_read_lock);
+    spin_lock(&cbps_lock);
+
+    for_each_domain ( d )
+        if ( d->domain_id >= op->u.dom.domid && dom_cbps(d) &&
+             (!best || d->domain_id < best->domain_id) )
+            best = d;
+
+    if ( best )
+    {
+        const struct cbps_domain *c = dom_cbps(best);
+
+        op->u.dom.domid = best->domain_id;
+        op->u.dom.ring_mfn = mfn_x(page_to_mfn(c->ring_pg));
+        op->u.dom.stats = c->stats;
+        rc = 0;
+    }
+
+    spin_unlock(&cbps_lock);
+    rcu_read_unlock(&domlist_read_lock);
+
+    return rc;
+}
+
+static void cbps_global_stats(struct cbps_global_stats *s)
+{
+    spin_lock(&cbps_lock);
+    s->enabled = opts.enabled;
+    s->nr_registered = nr_registered;
+    s->max_domains = opts.max_domains;
+    s->pad = 0;
+    s->registrations = registrations;
+    s->posted = total_posted;
+    s->bad_calls = bad_calls;
+    spin_unlock(&cbps_lock);
+}
+
+long cbps_memory_op(XEN_GUEST_HANDLE_PARAM(void) arg)
+{
+    struct domain *currd = current->domain;
+    struct xen_cbps_op op;
+    bool copy_back = false;
+    long rc;
+
+    if ( !opts.enabled )
+        return -EOPNOTSUPP;
+
+    if ( copy_from_guest(&op, arg, 1) )
+        return -EFAULT;
+
+    if ( op.pad )
+        rc = -EINVAL;
+    else switch ( op.cmd )
+    {
+    case CBPS_OP_query:
+        op.u.query.version = CBPS_INTERFACE_VERSION;
+        op.u.query.flags = CBPS_QUERY_F_ENABLED |
+                           (dom_cbps(currd) ? CBPS_QUERY_F_REGISTERED : 0);
+        copy_back = true;
+        rc = 0;
+        break;
+
+    case CBPS_OP_register:
+        rc = cbps_register(currd, op.u.reg.ring_gfn);
+        break;
+
+    case CBPS_OP_unregister:
+        rc = cbps_unregister(currd);
+        break;
+
+    case CBPS_OP_kick:
+        rc = cbps_kick(currd);
+        break;
+
+    case CBPS_OP_domain_info:
+        if ( !is_control_domain(currd) )
+            rc = -EPERM;
+        else if ( op.u.dom.pad[0] || op.u.dom.pad[1] || op.u.dom.pad[2] )
+            rc = -EINVAL;
+        else
+        {
+            rc = cbps_domain_info(&op);
+            copy_back = !rc;
+        }
+        break;
+
+    case CBPS_OP_stats:
+        if ( !is_control_domain(currd) )
+            rc = -EPERM;
+        else
+        {
+            cbps_global_stats(&op.u.stats);
+            copy_back = true;
+            rc = 0;
+        }
+        break;
+
+    case CBPS_OP_test_post:
+        if ( !is_control_domain(currd) )
+            rc = -EPERM;
+        else if ( op.u.test.pad )
+            rc = -EINVAL;
+        else
+            rc = cbps_test_post(op.u.test.domid, op.u.test.count);
+        break;
+
+    default:
+        rc = -EINVAL;
+        break;
+    }
+
+    if ( rc == -EINVAL )
+    {
+        spin_lock(&cbps_lock);
+        bad_calls++;
+        spin_unlock(&cbps_lock);
+    }
+
+    if ( copy_back && __copy_to_guest(arg, &op, 1) )
+        rc = -EFAULT;
+
+    return rc;
+}
+
+static void cf_check cbps_dump(unsigned char key)
+{
+    const struct domain *d;
+
+    printk("cbps: %s, interface %u.%u, %u of %u guests registered, "
+           "%"PRIu64" entries posted, %"PRIu64" bad calls\n",
+           opts.enabled ? "on" : "off",
+           CBPS_VERSION_MAJOR(CBPS_INTERFACE_VERSION),
+           CBPS_VERSION_MINOR(CBPS_INTERFACE_VERSION),
+           nr_registered, opts.max_domains, total_posted, bad_calls);
+
+    rcu_read_lock(&domlist_read_lock);
+    spin_lock(&cbps_lock);
+    for_each_domain ( d )
+    {
+        const struct cbps_domain *c = dom_cbps(d);
+
+        if ( !c )
+            continue;
+        printk("cbps: %pd ring mfn %#"PRI_mfn" prod %u cons %u posted %"PRIu64
+               " pending %"PRIu64" ring_full %"PRIu64" ring_errors %"PRIu64
+               " virqs %"PRIu64" kicks %"PRIu64"\n",
+               d, mfn_x(page_to_mfn(c->ring_pg)), c->ring.prod,
+               ACCESS_ONCE(c->ring.sring->cons), c->stats.posted, c->pending,
+               c->stats.ring_full, c->stats.ring_errors, c->stats.virqs,
+               c->stats.kicks);
+    }
+    spin_unlock(&cbps_lock);
+    rcu_read_unlock(&domlist_read_lock);
+}
+
+static int __init cf_check cbps_init(void)
+{
+    BUILD_BUG_ON(sizeof(struct cbps_ring) > PAGE_SIZE);
+    BUILD_BUG_ON(CBPS_RING_ENTRIES & (CBPS_RING_ENTRIES - 1));
+
+    register_keyhandler('B', cbps_dump, "dump cbps page-sharing state", 1);
+
+    if ( opts.enabled )
+        printk(XENLOG_INFO "cbps: on, interface %u.%u, max-domains %u\n",
+               CBPS_VERSION_MAJOR(CBPS_INTERFACE_VERSION),
+               CBPS_VERSION_MINOR(CBPS_INTERFACE_VERSION), opts.max_domains);
+    else
+        printk(XENLOG_INFO "cbps: off (boot Xen with cbps=on to enable)\n");
+
+    return 0;
+}
+__initcall(cbps_init);

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * opts.h: the cbps= Xen command line option, parsed into a plain struct.
+ *
+ * Pure logic: it is built into Xen and into the host unit tests.
+ */
+#ifndef __CBPS_OPTS_H__
+#define __CBPS_OPTS_H__
+
+#include <xen/types.h>
+
+#define CBPS_MAX_DOMAINS_DEFAULT    64
+#define CBPS_MAX_DOMAINS_LIMIT      1024
+
+struct cbps_opts {
+    bool enabled;               /* cbps=<bool> */
+    unsigned int max_domains;   /* max-domains=<1..CBPS_MAX_DOMAINS_LIMIT> */
+};
+
+void cbps_opts_default(struct cbps_opts *o);
+
+/*
+ * Parse "cbps=" into *o.  Each comma-separated item is applied on its own,
+ * so one bad item leaves the others in force.  Returns 0, or -EINVAL with
+ * a message about the first bad item in err.
+ */
+int cbps_opts_parse(struct cbps_opts *o, const char *s,
+                    char *err, size_t errlen);
+
+#endif /* __CBPS_OPTS_H__ */

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cbps.h: the public interface of cbps, content-based page sharing for
+ * paravirtualized Xen guests.
+ *
+ * One header for every side: Xen builds it as <public/cbps.h>, the guest
+ * module (Linux) and the dom0 tool include it from the cbps tree.  It holds
+ * only fixed-size types, so all three see the same layout.
+ *
+ * Calls: HYPERVISOR_memory_op(XENMEM_cbps_op, struct xen_cbps_op *).
+ * Every call returns 0 or a negative Xen errno.  With cbps compiled in but
+ * not enabled on the Xen command line, every call fails with -EOPNOTSUPP;
+ * a Xen without cbps answers -ENOSYS.
+ *
+ * Ring: one guest page, handed to Xen by CBPS_OP_register.  Xen is the only
+ * producer, the guest the only consumer.  Indices run free (they wrap at
+ * 2^32) and are reduced modulo CBPS_RING_ENTRIES.  Xen raises VIRQ_CBPS
+ * after it posts; a guest that finds CBPS_RING_F_KICK set after consuming
+ * calls CBPS_OP_kick so that Xen can post what was waiting for space.
+ * Neither side trusts the other's index: an impossible distance between
+ * prod and cons is counted as a ring error and nothing is posted or taken.
+ */
+#ifndef __XEN_PUBLIC_CBPS_H__
+#define __XEN_PUBLIC_CBPS_H__
+
+/* Major in the upper 16 bits: a different major is incompatible. */
+#define CBPS_INTERFACE_VERSION      0x00010000U
+#define CBPS_VERSION_MAJOR(v)       ((v) >> 16)
+#define CBPS_VERSION_MINOR(v)       ((v) & 0xffffU)
+
+/* XENMEM sub-op number; well clear of upstream's (highest is 28 in 4.17). */
+#define XENMEM_cbps_op              48
+
+/* Global VIRQ raised in a registered guest when its ring has new entries. */
+#define VIRQ_CBPS                   14
+
+/* Sub-commands (xen_cbps_op.cmd). */
+#define CBPS_OP_query               0 /* any domain: version and state */
+#define CBPS_OP_register            1 /* guest: hand its ring page to Xen */
+#define CBPS_OP_unregister          2 /* guest: take the ring page back */
+#define CBPS_OP_kick                3 /* guest: ring has room again */
+#define CBPS_OP_domain_info         4 /* control domain: one registered guest */
+#define CBPS_OP_stats               5 /* control domain: totals */
+#define CBPS_OP_test_post           6 /* control domain: post test entries */
+
+/* Query flags. */
+#define CBPS_QUERY_F_ENABLED        (1U << 0) /* cbps=on given to Xen */
+#define CBPS_QUERY_F_REGISTERED     (1U << 1) /* the caller has a ring */
+
+/* Most test entries one CBPS_OP_test_post may queue. */
+#define CBPS_TEST_POST_MAX          65536U
+
+/* Per-guest counters kept by Xen. */
+struct cbps_dom_stats {
+    uint64_t posted;      /* entries written into the ring */
+    uint64_t pending;     /* entries waiting for ring space */
+    uint64_t consumed;    /* guest's cons index as Xen last read it */
+    uint64_t ring_full;   /* times posting stopped on a full ring */
+    uint64_t ring_errors; /* times the guest's cons index was impossible */
+    uint64_t virqs;       /* VIRQ_CBPS raised */
+    uint64_t kicks;       /* CBPS_OP_kick calls */
+};
+
+/* Host-wide counters kept by Xen. */
+struct cbps_global_stats {
+    uint32_t enabled;       /* 1 when cbps=on */
+    uint32_t nr_registered; /* guests with a ring now */
+    uint32_t max_domains;   /* cbps=max-domains= */
+    uint32_t pad;
+    uint64_t registrations; /* successful CBPS_OP_register since boot */
+    uint64_t posted;        /* ring entries posted since boot */
+    uint64_t bad_calls;     /* calls refused for bad arguments */
+};
+
+struct xen_cbps_op {
+    uint32_t cmd;           /* CBPS_OP_* */
+    uint32_t pad;           /* must be 0 */
+    union {
+        /* CBPS_OP_query: OUT */
+        struct {
+            uint32_t version;   /* CBPS_INTERFACE_VERSION of the hypervisor */
+            uint32_t flags;     /* CBPS_QUERY_F_* */
+        } query;
+        /* CBPS_OP_register: IN */
+        struct {
+            uint64_t ring_gfn;  /* guest frame (an MFN for PV) of the ring */
+        } reg;
+        /*
+         * CBPS_OP_domain_info: IN domid; OUT the first registered guest with
+         * a domid >= the one given (-ENOENT when there is none).
+         */
+        struct {
+            uint16_t domid;
+            uint16_t pad[3];
+            uint64_t ring_mfn;
+            struct cbps_dom_stats stats;
+        } dom;
+        /* CBPS_OP_stats: OUT */
+        struct cbps_global_stats stats;
+        /* CBPS_OP_test_post: IN */
+        struct {
+            uint16_t domid;
+            uint16_t pad;
+            uint32_t count;     /* 1 .. CBPS_TEST_POST_MAX */
+        } test;
+        uint8_t raw[128];       /* fixes the size of the union */
+    } u;
+};
+typedef struct xen_cbps_op xen_cbps_op_t;
+
+/* Ring entry types. */
+#define CBPS_ENTRY_TEST             1 /* ring test: only seq is meaningful */
+
+#define CBPS_INVALID_MFN            (~(uint64_t)0)
+
+struct cbps_ring_entry {
+    uint64_t from_mfn;      /* the guest's frame to give up */
+    uint64_t to_mfn;        /* the shared frame to map instead */
+    uint32_t type;          /* CBPS_ENTRY_* */
+    uint32_t seq;           /* per-guest sequence number, from 0 */
+};
+
+#define CBPS_RING_MAGIC             0x73706263U /* "cbps" little-endian */
+#define CBPS_RING_ENTRIES           128U        /* a power of two */
+#define CBPS_RING_F_KICK            (1U << 0)   /* entries wait for space */
+
+struct cbps_ring {
+    uint32_t magic;         /* written by Xen at registration */
+    uint32_t version;       /* CBPS_INTERFACE_VERSION, likewise */
+    uint32_t prod;          /* written by Xen only */
+    uint32_t cons;          /* written by the guest only */
+    uint32_t flags;         /* CBPS_RING_F_*, written by Xen only */
+    uint32_t pending;       /* entries waiting, written by Xen only */
+    uint8_t pad[40];        /* header is 64 bytes */
+    struct cbps_ring_entry ent[CBPS_RING_ENTRIES];
+};
+
+#define CBPS_RING_IDX(i)            ((i) & (CBPS_RING_ENTRIES - 1))
+
+/*
+ * Entries between a producer and a consumer index.  More than
+ * CBPS_RING_ENTRIES cannot be right: the other side's index is corrupt.
+ */
+#define CBPS_RING_DISTANCE(prod, cons) ((uint32_t)((prod) - (cons)))
+
+/* Counters the guest module shows in /proc/cbps. */
+struct cbps_guest_stats {
+    uint64_t virqs;         /* VIRQ_CBPS received */
+    uint64_t received;      /* ring entries taken */
+    uint64_t test_entries;  /* of those, CBPS_ENTRY_TEST */
+    uint64_t seq_errors;    /* entries whose seq was not the next one */
+    uint64_t bad_entries;   /* entries of an unknown type */
+    uint64_t ring_errors;   /* times Xen's prod index was impossible */
+    uint64_t kicks;         /* CBPS_OP_kick calls made */
+};
+
+#endif /* __XEN_PUBLIC_CBPS_H__ */

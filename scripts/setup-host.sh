@@ -1,0 +1,35 @@
+#!/bin/bash
+# Install every host package cbps needs, from Debian bookworm only, and
+# record the guest kernel version (discovered, never hard-coded).
+# Idempotent: a stamp file skips the work when it was already done.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+stamp="$BUILD/.setup-host.stamp"
+want="v4"
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -s "$BUILD/kver" ]; then
+	exit 0
+fi
+
+log "host set-up: enabling deb-src and installing packages (about a minute)"
+src=/etc/apt/sources.list.d/debian.sources
+if [ -f "$src" ] && ! grep -q '^Types: deb deb-src' "$src"; then
+	sed -i 's/^Types: deb$/Types: deb deb-src/' "$src"
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+	qemu-system-x86 busybox-static cpio xz-utils gzip kmod \
+	bison flex python3 gcc make dpkg-dev patch \
+	libxen-dev >/dev/null
+
+# The guest and dom0 kernel: whatever linux-image-amd64 points at today.
+pkg=$(apt-cache depends linux-image-amd64 |
+	awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
+[ -n "$pkg" ] || die "cannot find the kernel linux-image-amd64 depends on"
+kver=${pkg#linux-image-}
+apt-get install -y -qq --no-install-recommends "linux-headers-$kver" >/dev/null
+echo "$kver" >"$BUILD/kver"
+
+echo "$want" >"$stamp"
+log "host set-up done (guest kernel $kver)"

@@ -1,0 +1,2 @@
+/* Xen builds include/cbps.h as <public/cbps.h>; so do the unit tests. */
+#include <cbps.h>

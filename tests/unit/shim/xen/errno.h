@@ -1,0 +1,2 @@
+/* Host stand-in for <xen/errno.h>. */
+#include <errno.h>

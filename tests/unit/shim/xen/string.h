@@ -1,0 +1,2 @@
+/* Host stand-in for <xen/string.h>. */
+#include <string.h>

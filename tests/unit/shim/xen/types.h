@@ -1,0 +1,7 @@
+/* Host stand-in for <xen/types.h>. */
+#ifndef SHIM_XEN_TYPES_H
+#define SHIM_XEN_TYPES_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#endif

@@ -1,0 +1,128 @@
+/* Unit tests for the cbps= option parser, hypervisor/cbps/opts.c. */
+#include <errno.h>
+#include <string.h>
+
+#include "check.h"
+#include "opts.h"
+
+static char err[96];
+
+static int parse(struct cbps_opts *o, const char *s)
+{
+    cbps_opts_default(o);
+    return cbps_opts_parse(o, s, err, sizeof(err));
+}
+
+static void test_booleans(void)
+{
+    static const char *const on[] = { "on", "1", "yes", "true", "enable" };
+    static const char *const off[] = { "off", "0", "no", "false", "disable" };
+    struct cbps_opts o;
+    unsigned int i;
+
+    cbps_opts_default(&o);
+    CHECK(!o.enabled);
+    CHECK(o.max_domains == CBPS_MAX_DOMAINS_DEFAULT);
+
+    for ( i = 0; i < sizeof(on) / sizeof(on[0]); i++ )
+    {
+        CHECK(parse(&o, on[i]) == 0);
+        CHECK(o.enabled);
+        CHECK(err[0] == '\0');
+    }
+    for ( i = 0; i < sizeof(off) / sizeof(off[0]); i++ )
+    {
+        CHECK(parse(&o, off[i]) == 0);
+        CHECK(!o.enabled);
+    }
+    /* The last boolean wins, as elsewhere on Xen's command line. */
+    CHECK(parse(&o, "on,off") == 0 && !o.enabled);
+}
+
+static void test_max_domains(void)
+{
+    struct cbps_opts o;
+
+    CHECK(parse(&o, "on,max-domains=3") == 0);
+    CHECK(o.enabled && o.max_domains == 3);
+    CHECK(parse(&o, "max-domains=1024,on") == 0);
+    CHECK(o.enabled && o.max_domains == 1024);
+    CHECK(parse(&o, "max-domains=1") == 0 && o.max_domains == 1);
+
+    /* Sub-options alone do not turn cbps on. */
+    CHECK(parse(&o, "max-domains=5") == 0);
+    CHECK(!o.enabled && o.max_domains == 5);
+}
+
+static void test_bad_values(void)
+{
+    static const char *const bad[] = {
+        "on,max-domains=0", "on,max-domains=1025", "on,max-domains=",
+        "on,max-domains=12x", "on,max-domains=-1", "on,max-domains= 4",
+        "on,max-domains=0x10",
+        /* Would wrap to 1 in Xen's simple_strtoul(). */
+        "on,max-domains=18446744073709551617",
+        "on,max-domains=0000000004",
+    };
+    struct cbps_opts o;
+    unsigned int i;
+
+    for ( i = 0; i < sizeof(bad) / sizeof(bad[0]); i++ )
+    {
+        CHECK(parse(&o, bad[i]) == -EINVAL);
+        /* The bad item is ignored, the good one still applies. */
+        CHECK(o.enabled);
+        CHECK(o.max_domains == CBPS_MAX_DOMAINS_DEFAULT);
+        CHECK(strstr(err, "max-domains needs a number from 1 to 1024"));
+    }
+}
+
+static void test_unknown_and_empty(void)
+{
+    struct cbps_opts o;
+
+    CHECK(parse(&o, "on,frobnicate") == -EINVAL);
+    CHECK(o.enabled);
+    CHECK(strcmp(err, "unknown option 'frobnicate'") == 0);
+
+    CHECK(parse(&o, "maybe") == -EINVAL && !o.enabled);
+    CHECK(strcmp(err, "unknown option 'maybe'") == 0);
+
+    CHECK(parse(&o, "") == -EINVAL);
+    CHECK(strstr(err, "empty item") != NULL);
+    CHECK(parse(&o, "on,") == -EINVAL && o.enabled);
+    CHECK(parse(&o, ",on") == -EINVAL && o.enabled);
+
+    /* Only the first error is reported. */
+    CHECK(parse(&o, "a,b,max-domains=9") == -EINVAL);
+    CHECK(strcmp(err, "unknown option 'a'") == 0);
+    CHECK(o.max_domains == 9);
+
+    /* A prefix of a real option is not that option. */
+    CHECK(parse(&o, "on,max-domains") == -EINVAL);
+    CHECK(parse(&o, "on,max-domains-x=3") == -EINVAL);
+    CHECK(o.max_domains == CBPS_MAX_DOMAINS_DEFAULT);
+}
+
+static void test_small_error_buffer(void)
+{
+    struct cbps_opts o;
+    char tiny[8];
+
+    cbps_opts_default(&o);
+    memset(tiny, 'x', sizeof(tiny));
+    CHECK(cbps_opts_parse(&o, "on,a-very-long-unknown-option", tiny,
+                          sizeof(tiny)) == -EINVAL);
+    CHECK(tiny[sizeof(tiny) - 1] == '\0');
+    CHECK(cbps_opts_parse(&o, "bogus", tiny, 0) == -EINVAL);
+}
+
+int main(void)
+{
+    test_booleans();
+    test_max_domains();
+    test_bad_values();
+    test_unknown_and_empty();
+    test_small_error_buffer();
+    return check_report("opts");
+}

@@ -1,0 +1,53 @@
+# dom0 helpers for scenario scripts; sourced by /init after common.sh.
+. /scenarios/common.sh
+
+# start_guest NAME TEST [KERNEL ARGS...]: create a PV guest that runs the
+# guest scenario TEST.  An xl failure is the toolstack's, not cbps's.
+start_guest() {
+	_n=$1
+	_t=$2
+	shift 2
+	cat >"/tmp/$_n.cfg" <<EOC
+name="$_n"
+type="pv"
+kernel="/guest/vmlinux.gz"
+ramdisk="/guest/domU.cpio.gz"
+memory=128
+vcpus=1
+extra="console=hvc0 cbps_test=$_t $*"
+on_poweroff="destroy"
+on_reboot="destroy"
+on_crash="destroy"
+EOC
+	if ! xl create -q "/tmp/$_n.cfg" >"/tmp/$_n.create.log" 2>&1; then
+		_rc=$?
+		sed "s/^/[xl] /" "/tmp/$_n.create.log"
+		infra "xl create $_n failed (exit $_rc)"
+	fi
+}
+
+domid() { xl domid "$1" 2>/dev/null; }
+guest_gone() { ! xl domid "$1" >/dev/null 2>&1; }
+
+# dom_stat DOMID COLUMN: one value from 'cbps list'.
+dom_stat() {
+	cbps list | awk -v d="$1" -v c="$2" '
+		NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+		$1 == d { print $col[c] }'
+}
+
+# dom_stat_is DOMID COLUMN VALUE
+dom_stat_is() { [ "$(dom_stat "$1" "$2")" = "$3" ]; }
+
+nr_registered() {
+	cbps status | awk -F'[: ]+' '/^guests registered/ { print $3 }'
+}
+registered_is() { [ "$(nr_registered)" = "$1" ]; }
+
+# Only Domain-0 left: no guest, and no zombie a leaked reference keeps.
+guests_gone() { [ "$(xl list | wc -l)" -le 2 ]; }
+
+# Copy a guest's console log into ours, each line tagged with its name.
+dump_guest_log() {
+	tr -d '\r' <"/var/log/xen/console/guest-$1.log" | sed "s/^/[$1] /"
+}

@@ -1,0 +1,25 @@
+# Xen booted without cbps=on: it behaves as stock Xen, every cbps call
+# fails with -EOPNOTSUPP, the tool and insmod say so clearly.
+#
+# expect: dom0/xen-says-off dom0/status-exit dom0/status-says-off
+# expect: dom0/list-exit dom0/guests-exited
+# expect: g1/insmod-refused g1/insmod-eopnotsupp g1/one-dmesg-line
+# expect: g1/dmesg-says-off g1/no-proc g1/not-loaded
+
+xl dmesg >/tmp/xen-dmesg
+check xen-says-off has "cbps: off (boot Xen with cbps=on to enable)" /tmp/xen-dmesg
+cbps status >/tmp/status 2>&1
+rc=$?
+cat /tmp/status
+check status-exit [ $rc = 3 ]
+check status-says-off has "cbps is off in Xen" /tmp/status
+cbps list >/dev/null 2>&1
+check list-exit [ $? = 3 ]
+
+start_guest g1 off
+if wait_for 300 guests_gone; then
+	pass guests-exited
+else
+	fail guests-exited "g1 still running"
+fi
+dump_guest_log g1

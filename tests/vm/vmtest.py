@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""Boot Xen + dom0 in QEMU (TCG), run one dom0 scenario and judge it.
+
+Each scenario is tests/vm/scenarios/NAME.sh; its '# expect:' lines list
+every check that must report PASS (dom0's as dom0/NAME, a guest's as
+GUEST/NAME).  The whole serial console (Xen, dom0, and the guest consoles
+dom0 copies in) goes to build/vm-logs/NAME.N.log.
+
+A run ends in one of:
+  pass   every expected check passed, nothing crashed
+  cbps   a check failed or is missing, or Xen or a guest kernel crashed:
+         a failure of our code
+  infra  QEMU died, or dom0's toolstack crashed or failed (see
+         ../shared/PLATFORM.md on TCG instability): not our code
+  timeout  the VM did not finish in time; no crash signature says whose
+         fault it is
+Only infra and timeout are retried, at most --retries times, and every
+retry is printed.
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+BUILD = os.environ.get('CBPS_BUILD', os.path.join(ROOT, 'build'))
+OUT = os.path.join(BUILD, 'out')
+
+# Xen arguments for each scenario, besides the common ones.
+SCENARIOS = {
+    'ring': 'cbps=on,max-domains=3,frobnicate',
+    'off': '',
+    'demo': 'cbps=on',
+}
+
+XEN_COMMON = ('console=com1 com1=115200,8n1 dom0_mem=512M loglvl=all '
+              'guest_loglvl=all console_timestamps=boot')
+
+RESULT = re.compile(r'^(?:\[(\w+)\] )?CBPS-RESULT: (PASS|FAIL) ([\w.-]+)(.*)$')
+# Our hypervisor crashed or tripped an assertion.
+XEN_CRASH = re.compile(r'Panic on CPU|Assertion .* failed|Xen BUG at|'
+                       r'FATAL TRAP|FATAL PAGE FAULT|Xen WARN at')
+# A kernel splat: in a guest it is ours (the guest runs cs.ko).
+KERNEL_SPLAT = re.compile(r'BUG: |Oops|WARNING: CPU|general protection fault'
+                          r'|Kernel panic')
+# dom0 userland dying: the TCG instability PLATFORM.md describes.
+DOM0_TOOL_CRASH = re.compile(r'(xl|sh|awk|xenstored|xenconsoled|cbps)'
+                             r'\[\d+\]: (segfault|general protection)|'
+                             r'traps: (xl|sh|awk)\[')
+
+
+def qemu_cmd(name, log):
+    xen_args = (XEN_COMMON + ' ' + SCENARIOS[name]).strip()
+    dom0 = (f'{OUT}/vmlinux.gz console=hvc0 earlyprintk=xen '
+            f'cbps.scenario={name},{OUT}/dom0.cpio.gz')
+    return ['qemu-system-x86_64', '-accel', 'tcg', '-cpu', 'max,-smap',
+            '-m', '2048', '-smp', '2', '-display', 'none',
+            '-monitor', 'none', '-serial', f'file:{log}', '-no-reboot',
+            '-kernel', f'{OUT}/xen', '-append', xen_args, '-initrd', dom0]
+
+
+def expected_checks(name):
+    path = os.path.join(ROOT, 'tests', 'vm', 'scenarios', name + '.sh')
+    want = []
+    with open(path) as f:
+        for line in f:
+            if line.startswith('# expect:'):
+                want += line.split(':', 1)[1].split()
+    return want
+
+
+def judge(name, log, rc, timed_out):
+    """Return (verdict, reason, results, lines worth showing)."""
+    with open(log, errors='replace') as f:
+        lines = [l.rstrip('\r\n') for l in f]
+
+    results = {}
+    for l in lines:
+        m = RESULT.match(l)
+        if m:
+            who = m.group(1) or 'dom0'
+            results[f'{who}/{m.group(3)}'] = (m.group(2), m.group(4))
+    done = any(l.startswith('CBPS-SCENARIO-DONE') for l in lines)
+
+    def near(pred, n=12):
+        for i, l in enumerate(lines):
+            if pred(l):
+                return lines[max(0, i - 2):i + n]
+        return []
+
+    xen = near(lambda l: XEN_CRASH.search(l), 30)
+    if xen:
+        return 'cbps', 'Xen crashed', results, xen
+    guest = near(lambda l: l.startswith('[g') and KERNEL_SPLAT.search(l), 30)
+    if guest:
+        return 'cbps', 'a guest kernel crashed', results, guest
+    infra = near(lambda l: l.startswith('CBPS-INFRA') or
+                 (not l.startswith('[g') and DOM0_TOOL_CRASH.search(l)))
+    if infra:
+        return 'infra', 'dom0 toolstack failed', results, infra
+    dom0 = near(lambda l: not l.startswith('[g') and KERNEL_SPLAT.search(l),
+                30)
+    if dom0:
+        return 'cbps', 'the dom0 kernel crashed', results, dom0
+    if timed_out:
+        return 'timeout', 'no end of scenario in time', results, lines[-30:]
+    if not done:
+        if rc != 0:
+            return 'infra', f'QEMU exited with {rc}', results, lines[-30:]
+        return 'cbps', 'the scenario did not finish', results, lines[-30:]
+
+    failed = [f'{k}{v[1]}' for k, v in results.items() if v[0] == 'FAIL']
+    missing = [k for k in expected_checks(name) if k not in results]
+    if failed or missing:
+        why = '; '.join(['failed: ' + ', '.join(failed)] * bool(failed) +
+                        ['missing: ' + ', '.join(missing)] * bool(missing))
+        shown = [l for l in lines if 'CBPS-RESULT: FAIL' in l]
+        for k in missing:
+            g = k.split('/')[0]
+            shown += [l for l in lines if l.startswith(f'[{g}]')][-15:]
+        return 'cbps', why, results, shown
+    return 'pass', '', results, []
+
+
+def run_once(name, attempt, timeout):
+    logdir = os.path.join(BUILD, 'vm-logs')
+    os.makedirs(logdir, exist_ok=True)
+    log = os.path.join(logdir, f'{name}.{attempt}.log')
+    if os.path.exists(log):
+        os.unlink(log)
+    start = time.time()
+    p = subprocess.Popen(qemu_cmd(name, log), stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    timed_out = False
+    try:
+        out, _ = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, _ = p.communicate()
+        timed_out = True
+    secs = time.time() - start
+    if out.strip():
+        print(f'  qemu: {out.decode(errors="replace").strip()}')
+    return judge(name, log, p.returncode, timed_out) + (log, secs)
+
+
+def run(name, retries, timeout, show_all):
+    for attempt in range(1, retries + 2):
+        verdict, why, results, shown, log, secs = run_once(name, attempt,
+                                                           timeout)
+        passed = sum(1 for v in results.values() if v[0] == 'PASS')
+        if verdict == 'pass':
+            print(f'PASS {name}: {passed} checks in {secs:.0f} s ({log})')
+            if show_all:
+                for k in results:
+                    print(f'  pass {k}')
+            return passed, 0
+        print(f'FAIL {name} ({verdict} failure): {why} '
+              f'[attempt {attempt}, {secs:.0f} s, log {log}]')
+        for l in shown[:60]:
+            print(f'  | {l}')
+        if verdict in ('infra', 'timeout') and attempt <= retries:
+            print(f'RETRY {name}: attempt {attempt + 1} of {retries + 1} '
+                  f'after a {verdict} failure')
+            continue
+        nfail = max(1, len(expected_checks(name)) - passed)
+        return passed, nfail
+    raise AssertionError('unreachable')
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('scenarios', nargs='*', default=['ring', 'off'])
+    ap.add_argument('--retries', type=int, default=1,
+                    help='reruns after an infra or timeout failure')
+    ap.add_argument('--timeout', type=int, default=900,
+                    help='seconds one boot may take')
+    ap.add_argument('-v', action='store_true', help='list every check')
+    a = ap.parse_args()
+    for s in a.scenarios:
+        if s not in SCENARIOS:
+            ap.error(f'unknown scenario {s}; known: {", ".join(SCENARIOS)}')
+    npass = nfail = 0
+    for s in a.scenarios:
+        p, f = run(s, a.retries, a.timeout, a.v)
+        npass += p
+        nfail += f
+    print(f'vm: {npass} passed, {nfail} failed')
+    return 1 if nfail else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * cbps: the dom0 tool for cbps, content-based page sharing in Xen.
+ *
+ *   cbps status            is cbps on, and host-wide counters
+ *   cbps list              every registered guest, with totals
+ *   cbps post DOMID COUNT  post COUNT test entries into DOMID's ring
+ *
+ * It talks to Xen directly through libxencall (privcmd), with the same
+ * interface header the hypervisor and the guest module use.
+ *
+ * Exit status: 0 done, 1 a call failed, 2 bad usage, 3 cbps not available
+ * (off in Xen, or a Xen without cbps).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xencall.h>
+#include <xen/xen.h>
+
+#include "cbps.h"
+
+#define EXIT_CALL	1
+#define EXIT_USAGE	2
+#define EXIT_UNAVAIL	3
+
+static xencall_handle *xch;
+static struct xen_cbps_op *op;	/* in hypercall-safe memory */
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: cbps status\n"
+		"       cbps list\n"
+		"       cbps post DOMID COUNT   (COUNT from 1 to %u)\n",
+		CBPS_TEST_POST_MAX);
+}
+
+/* Run *op; on failure return -errno. */
+static int call(uint32_t cmd)
+{
+	op->cmd = cmd;
+	op->pad = 0;
+	if (xencall2(xch, __HYPERVISOR_memory_op, XENMEM_cbps_op,
+		     (uint64_t)(uintptr_t)op) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Report a failure of cmd_name; returns the exit status to use. */
+static int fail(const char *what, int rc)
+{
+	if (rc == -EOPNOTSUPP) {
+		fprintf(stderr, "cbps: cbps is off in Xen (boot Xen with cbps=on)\n");
+		return EXIT_UNAVAIL;
+	}
+	if (rc == -ENOSYS) {
+		fprintf(stderr, "cbps: this Xen has no cbps interface\n");
+		return EXIT_UNAVAIL;
+	}
+	fprintf(stderr, "cbps: %s failed: %s\n", what, strerror(-rc));
+	return EXIT_CALL;
+}
+
+static int parse_ulong(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	if (!*s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	if (errno || *end || *out > max)
+		return -1;
+	return 0;
+}
+
+static int cmd_status(void)
+{
+	struct cbps_global_stats *s = &op->u.stats;
+	int rc;
+
+	memset(op, 0, sizeof(*op));
+	rc = call(CBPS_OP_query);
+	if (rc)
+		return fail("query", rc);
+	printf("cbps: on, hypervisor interface %u.%u, tool interface %u.%u\n",
+	       CBPS_VERSION_MAJOR(op->u.query.version),
+	       CBPS_VERSION_MINOR(op->u.query.version),
+	       CBPS_VERSION_MAJOR(CBPS_INTERFACE_VERSION),
+	       CBPS_VERSION_MINOR(CBPS_INTERFACE_VERSION));
+
+	memset(op, 0, sizeof(*op));
+	rc = call(CBPS_OP_stats);
+	if (rc)
+		return fail("stats", rc);
+	printf("guests registered: %u of at most %u\n", s->nr_registered,
+	       s->max_domains);
+	printf("registrations since boot: %" PRIu64 "\n", s->registrations);
+	printf("ring entries posted since boot: %" PRIu64 "\n", s->posted);
+	printf("calls refused as malformed: %" PRIu64 "\n", s->bad_calls);
+	return 0;
+}
+
+static int cmd_list(void)
+{
+	struct cbps_dom_stats t = { 0 };
+	unsigned int n = 0;
+	uint32_t next = 0;
+	int rc;
+
+	printf("%5s %10s %10s %10s %10s %9s %9s %8s %8s\n", "DOMID",
+	       "RING_MFN", "POSTED", "CONSUMED", "PENDING", "RING_FULL",
+	       "RING_ERR", "VIRQS", "KICKS");
+	while (next < DOMID_FIRST_RESERVED) {
+		const struct cbps_dom_stats *s = &op->u.dom.stats;
+
+		memset(op, 0, sizeof(*op));
+		op->u.dom.domid = next;
+		rc = call(CBPS_OP_domain_info);
+		if (rc == -ENOENT)
+			break;
+		if (rc)
+			return fail("domain_info", rc);
+		printf("%5u %#10" PRIx64 " %10" PRIu64 " %10" PRIu64
+		       " %10" PRIu64 " %9" PRIu64 " %9" PRIu64 " %8" PRIu64
+		       " %8" PRIu64 "\n",
+		       op->u.dom.domid, op->u.dom.ring_mfn, s->posted,
+		       s->consumed, s->pending, s->ring_full, s->ring_errors,
+		       s->virqs, s->kicks);
+		t.posted += s->posted;
+		t.consumed += s->consumed;
+		t.pending += s->pending;
+		t.ring_full += s->ring_full;
+		t.ring_errors += s->ring_errors;
+		t.virqs += s->virqs;
+		t.kicks += s->kicks;
+		n++;
+		next = op->u.dom.domid + 1u;
+	}
+	printf("%5s %10u %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %9" PRIu64
+	       " %9" PRIu64 " %8" PRIu64 " %8" PRIu64 "\n",
+	       "total", n, t.posted, t.consumed, t.pending, t.ring_full,
+	       t.ring_errors, t.virqs, t.kicks);
+	return 0;
+}
+
+static int cmd_post(const char *dom, const char *count)
+{
+	unsigned long d, c;
+	int rc;
+
+	if (parse_ulong(dom, DOMID_FIRST_RESERVED - 1, &d) ||
+	    parse_ulong(count, CBPS_TEST_POST_MAX, &c) || !c) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	memset(op, 0, sizeof(*op));
+	op->u.test.domid = d;
+	op->u.test.count = c;
+	rc = call(CBPS_OP_test_post);
+	if (rc == -ENOENT) {
+		fprintf(stderr, "cbps: domain %lu has no cbps ring\n", d);
+		return EXIT_CALL;
+	}
+	if (rc == -ESRCH) {
+		fprintf(stderr, "cbps: no domain %lu\n", d);
+		return EXIT_CALL;
+	}
+	if (rc)
+		return fail("post", rc);
+	printf("posted %lu test entries to domain %lu\n", c, d);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int rc;
+
+	if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "--help")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_USAGE : 0;
+	}
+	if (!((!strcmp(argv[1], "status") && argc == 2) ||
+	      (!strcmp(argv[1], "list") && argc == 2) ||
+	      (!strcmp(argv[1], "post") && argc == 4))) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+
+	xch = xencall_open(NULL, 0);
+	if (!xch) {
+		fprintf(stderr, "cbps: cannot open privcmd: %s (run in dom0)\n",
+			strerror(errno));
+		return EXIT_CALL;
+	}
+	op = xencall_alloc_buffer(xch, sizeof(*op));
+	if (!op) {
+		fprintf(stderr, "cbps: cannot allocate a hypercall buffer\n");
+		xencall_close(xch);
+		return EXIT_CALL;
+	}
+
+	if (!strcmp(argv[1], "status"))
+		rc = cmd_status();
+	else if (!strcmp(argv[1], "list"))
+		rc = cmd_list();
+	else
+		rc = cmd_post(argv[2], argv[3]);
+
+	xencall_free_buffer(xch, op);
+	xencall_close(xch);
+	return rc;
+}
