@@ -54,7 +54,7 @@
 struct cbps_dom_stats {
     uint64_t posted;      /* entries written into the ring */
     uint64_t pending;     /* entries waiting for ring space */
-    uint64_t consumed;    /* guest's cons index as Xen last read it */
+    uint64_t consumed;    /* entries the guest has taken, from its cons */
     uint64_t ring_full;   /* times posting stopped on a full ring */
     uint64_t ring_errors; /* times the guest's cons index was impossible */
     uint64_t virqs;       /* VIRQ_CBPS raised */

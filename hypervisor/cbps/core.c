@@ -71,6 +71,23 @@ static struct cbps_domain *dom_cbps(const struct domain *d)
 }
 
 /*
+ * Refresh the consumed count from the guest's cons index.  Returns the
+ * free slots, or -1 (counted as a ring error) when cons is impossible.
+ */
+static int cbps_ring_check(struct cbps_domain *c)
+{
+    uint32_t cons;
+    int room = cbps_ring_free_slots(&c->ring, &cons);
+
+    if ( room < 0 )
+        c->stats.ring_errors++;
+    else
+        c->stats.consumed = c->stats.posted - (CBPS_RING_ENTRIES - room);
+
+    return room;
+}
+
+/*
  * Post what the ring has room for and raise the VIRQ.  Entries that do not
  * fit stay counted in c->pending: nothing is lost and nothing waits in Xen
  * on the guest.
@@ -82,17 +99,13 @@ static void cbps_flush(struct cbps_domain *c)
         .to_mfn = CBPS_INVALID_MFN,
         .type = CBPS_ENTRY_TEST,
     };
-    uint32_t cons;
-    int room = cbps_ring_free_slots(&c->ring, &cons);
+    int room = cbps_ring_check(c);
     uint64_t i, n;
 
     ASSERT(spin_is_locked(&cbps_lock));
 
     if ( room < 0 )
-    {
-        c->stats.ring_errors++;
         return;
-    }
 
     n = min_t(uint64_t, room, c->pending);
     for ( i = 0; i < n; i++ )
@@ -103,7 +116,6 @@ static void cbps_flush(struct cbps_domain *c)
     c->pending -= n;
     c->stats.pending = c->pending;
     c->stats.posted += n;
-    c->stats.consumed = c->stats.posted - (c->ring.prod - cons);
     total_posted += n;
     if ( c->pending )
         c->stats.ring_full++;
@@ -283,8 +295,9 @@ static int cbps_domain_info(struct xen_cbps_op *op)
 
     if ( best )
     {
-        const struct cbps_domain *c = dom_cbps(best);
+        struct cbps_domain *c = dom_cbps(best);
 
+        cbps_ring_check(c);
         op->u.dom.domid = best->domain_id;
         op->u.dom.ring_mfn = mfn_x(page_to_mfn(c->ring_pg));
         op->u.dom.stats = c->stats;

@@ -124,7 +124,33 @@ def judge(name, log, rc, timed_out):
     return 'pass', '', results, []
 
 
-def run_once(name, attempt, timeout):
+DEMO = re.compile(r'^(\[\w+\] )?DEMO\| ?(.*)$')
+
+
+def follow_demo(p, log, deadline):
+    """Print the DEMO| lines of the serial log while the VM runs."""
+    pos = 0
+    buf = b''
+    while time.time() < deadline:
+        running = p.poll() is None
+        if os.path.exists(log):
+            with open(log, 'rb') as f:
+                f.seek(pos)
+                data = f.read()
+            pos += len(data)
+            buf += data
+            *full, buf = buf.split(b'\n')
+            for raw in full:
+                m = DEMO.match(raw.decode(errors='replace').rstrip('\r'))
+                if m:
+                    print((m.group(1) or '') + m.group(2), flush=True)
+        if not running:
+            return False
+        time.sleep(0.5)
+    return True
+
+
+def run_once(name, attempt, timeout, demo=False):
     logdir = os.path.join(BUILD, 'vm-logs')
     os.makedirs(logdir, exist_ok=True)
     log = os.path.join(logdir, f'{name}.{attempt}.log')
@@ -134,8 +160,10 @@ def run_once(name, attempt, timeout):
     p = subprocess.Popen(qemu_cmd(name, log), stdin=subprocess.DEVNULL,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     timed_out = False
+    if demo:
+        timed_out = follow_demo(p, log, start + timeout)
     try:
-        out, _ = p.communicate(timeout=timeout)
+        out, _ = p.communicate(timeout=max(1, start + timeout - time.time()))
     except subprocess.TimeoutExpired:
         p.kill()
         out, _ = p.communicate()
@@ -146,10 +174,10 @@ def run_once(name, attempt, timeout):
     return judge(name, log, p.returncode, timed_out) + (log, secs)
 
 
-def run(name, retries, timeout, show_all):
+def run(name, retries, timeout, show_all, demo=False):
     for attempt in range(1, retries + 2):
         verdict, why, results, shown, log, secs = run_once(name, attempt,
-                                                           timeout)
+                                                           timeout, demo)
         passed = sum(1 for v in results.values() if v[0] == 'PASS')
         if verdict == 'pass':
             print(f'PASS {name}: {passed} checks in {secs:.0f} s ({log})')
@@ -178,7 +206,13 @@ def main():
     ap.add_argument('--timeout', type=int, default=900,
                     help='seconds one boot may take')
     ap.add_argument('-v', action='store_true', help='list every check')
+    ap.add_argument('--demo', action='store_true',
+                    help='run the demo scenario, showing its output live')
     a = ap.parse_args()
+    if a.demo:
+        print('cbps demo: booting Xen and dom0 in QEMU (TCG), about 40 s')
+        p, f = run('demo', a.retries, a.timeout, a.v, demo=True)
+        return 1 if f else 0
     for s in a.scenarios:
         if s not in SCENARIOS:
             ap.error(f'unknown scenario {s}; known: {", ".join(SCENARIOS)}')
