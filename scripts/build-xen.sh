@@ -15,7 +15,7 @@ if [ ! -f "$tree/xen/.config" ]; then
 	CONFIG_CBPS=y
 	CONFIG_DEBUG=y
 	EOC
-	make -s -C "$tree/xen" olddefconfig >/dev/null
+	make -s -C "$tree/xen" olddefconfig >/dev/null 2>&1
 fi
 grep -q '^CONFIG_CBPS=y' "$tree/xen/.config" || die "CONFIG_CBPS did not stick"
 

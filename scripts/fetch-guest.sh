@@ -1,8 +1,10 @@
 #!/bin/bash
 # Download the Debian binaries the VMs run (the 6.1 kernel, Xen's xl
-# toolstack pinned to the same version as the hypervisor source) and unpack
-# them into build/root.  Output: build/out/vmlinux.gz, the kernel as a
-# gzipped ELF (Xen unpacks it faster than the xz bzImage under TCG).
+# toolstack pinned to the same version as the hypervisor source, and
+# Debian's own build of that hypervisor, for the test on a Xen without
+# cbps) and unpack them into build/root.  Output: build/out/vmlinux.gz, the
+# kernel as a gzipped ELF (Xen unpacks it faster than the xz bzImage under
+# TCG), and build/out/xen-stock.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -10,7 +12,7 @@ kver=$(cat "$BUILD/kver")
 debs="$BUILD/dl/debs"
 root="$BUILD/root"
 stamp="$root/.cbps-fetched"
-want="$kver $XEN_DEB_VERSION"
+want="$kver $XEN_DEB_VERSION stock"
 
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
 	exit 0
@@ -21,7 +23,7 @@ pkgs="linux-image-$kver xen-utils-4.17=$v xen-utils-common=$v
 	libxencall1=$v libxenevtchn1=$v libxenforeignmemory1=$v
 	libxengnttab1=$v libxenmisc4.17=$v libxenstore4=$v libxentoollog1=$v
 	libxendevicemodel1=$v libxentoolcore1=$v libxenhypfs1=$v
-	xenstore-utils=$v libyajl2"
+	xenstore-utils=$v libyajl2 xen-hypervisor-4.17-amd64=$v"
 log "downloading guest kernel $kver and xl toolstack $v"
 rm -rf "$debs" "$root"
 mkdir -p "$debs" "$root" "$BUILD/out"
@@ -45,5 +47,7 @@ xz -dc "$BUILD/out/vmlinux.xz" 2>/dev/null >"$BUILD/out/vmlinux" || true
 rm -f "$BUILD/out/vmlinux.xz"
 head -c 4 "$BUILD/out/vmlinux" | grep -q ELF || die "vmlinux extraction failed"
 gzip -1 -f "$BUILD/out/vmlinux"
+# QEMU's multiboot loader wants the hypervisor uncompressed.
+zcat "$root/boot/xen-4.17-amd64.gz" >"$BUILD/out/xen-stock"
 echo "$want" >"$stamp"
 log "guest kernel ready: $BUILD/out/vmlinux.gz"

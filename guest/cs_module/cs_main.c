@@ -114,8 +114,9 @@ static int cs_check_xen(void)
 
 	rc = cs_op(&op);
 	if (rc == -ENOSYS) {
+		/* Not -ENOSYS: insmod would blame the kernel's init_module. */
 		pr_err("this Xen has no cbps interface (XENMEM_cbps_op: -ENOSYS)\n");
-		return rc;
+		return -ENODEV;
 	}
 	if (rc == -EOPNOTSUPP) {
 		pr_err("cbps is off in Xen (boot Xen with cbps=on)\n");

@@ -28,11 +28,13 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 BUILD = os.environ.get('CBPS_BUILD', os.path.join(ROOT, 'build'))
 OUT = os.path.join(BUILD, 'out')
 
-# Xen arguments for each scenario, besides the common ones.
+# Xen arguments for each scenario, besides the common ones, and the
+# hypervisor it boots: ours, or Debian's stock build (no cbps at all).
 SCENARIOS = {
-    'ring': 'cbps=on,max-domains=3,frobnicate',
-    'off': '',
-    'demo': 'cbps=on',
+    'ring': ('cbps=on,max-domains=3,frobnicate', 'xen'),
+    'off': ('', 'xen'),
+    'stock': ('cbps=on', 'xen-stock'),
+    'demo': ('cbps=on', 'xen'),
 }
 
 XEN_COMMON = ('console=com1 com1=115200,8n1 dom0_mem=512M loglvl=all '
@@ -52,13 +54,14 @@ DOM0_TOOL_CRASH = re.compile(r'(xl|sh|awk|xenstored|xenconsoled|cbps)'
 
 
 def qemu_cmd(name, log):
-    xen_args = (XEN_COMMON + ' ' + SCENARIOS[name]).strip()
+    args, xen = SCENARIOS[name]
+    xen_args = (XEN_COMMON + ' ' + args).strip()
     dom0 = (f'{OUT}/vmlinux.gz console=hvc0 earlyprintk=xen '
             f'cbps.scenario={name},{OUT}/dom0.cpio.gz')
     return ['qemu-system-x86_64', '-accel', 'tcg', '-cpu', 'max,-smap',
             '-m', '2048', '-smp', '2', '-display', 'none',
             '-monitor', 'none', '-serial', f'file:{log}', '-no-reboot',
-            '-kernel', f'{OUT}/xen', '-append', xen_args, '-initrd', dom0]
+            '-kernel', f'{OUT}/{xen}', '-append', xen_args, '-initrd', dom0]
 
 
 def expected_checks(name):
@@ -200,7 +203,7 @@ def run(name, retries, timeout, show_all, demo=False):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('scenarios', nargs='*', default=['ring', 'off'])
+    ap.add_argument('scenarios', nargs='*', default=['ring', 'off', 'stock'])
     ap.add_argument('--retries', type=int, default=1,
                     help='reruns after an infra or timeout failure')
     ap.add_argument('--timeout', type=int, default=900,

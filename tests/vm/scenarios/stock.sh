@@ -1,0 +1,21 @@
+# Debian's own Xen 4.17 build, which has no cbps at all (even booted with
+# cbps=on, which it ignores): the tool and insmod fail cleanly (Xen answers -ENOSYS;
+# insmod reports ENODEV).
+#
+# expect: dom0/status-exit dom0/status-says-no-cbps dom0/guests-exited
+# expect: g1/insmod-refused g1/insmod-enodev g1/one-dmesg-line
+# expect: g1/dmesg-says-no-cbps g1/no-proc g1/not-loaded
+
+cbps status >/tmp/status 2>&1
+rc=$?
+cat /tmp/status
+check status-exit [ $rc = 3 ]
+check status-says-no-cbps has "this Xen has no cbps interface" /tmp/status
+
+start_guest g1 nocbps
+if wait_for 300 guests_gone; then
+	pass guests-exited
+else
+	fail guests-exited "g1 still running"
+fi
+dump_guest_log g1
