@@ -42,6 +42,9 @@
 #define CBPS_OP_domain_info         4 /* control domain: one registered guest */
 #define CBPS_OP_stats               5 /* control domain: totals */
 #define CBPS_OP_test_post           6 /* control domain: post test entries */
+#define CBPS_OP_census              7 /* control domain: sharing census */
+#define CBPS_OP_scan_info           8 /* control domain: scanner state */
+#define CBPS_OP_scan_set            9 /* control domain: scanner settings */
 
 /* Query flags. */
 #define CBPS_QUERY_F_ENABLED        (1U << 0) /* cbps=on given to Xen */
@@ -59,6 +62,54 @@ struct cbps_dom_stats {
     uint64_t ring_errors; /* times the guest's cons index was impossible */
     uint64_t virqs;       /* VIRQ_CBPS raised */
     uint64_t kicks;       /* CBPS_OP_kick calls */
+};
+
+/*
+ * The sharing census of one completed scan cycle, in Barker et al.'s terms
+ * (USENIX ATC 2012).  Every scanned frame falls in exactly one of zero,
+ * unstable, uncompared, unique, self_dup and shared:
+ *   scanned = zero + unstable + uncompared + unique + self_dup + shared.
+ * For one domain, unique and shared count distinct contents (one frame
+ * each) and self_dup the other frames with those contents; for the total,
+ * shared is summed over domains and inter_saving says how many frames
+ * sharing across domains saves on top of sharing within each.
+ */
+struct cbps_census {
+    uint64_t cycle;       /* scan cycle these numbers come from (0: none) */
+    uint64_t scanned;     /* frames that passed the filters and were hashed */
+    uint64_t zero;        /* all-zero frames (candidates only with zero=on) */
+    uint64_t unstable;    /* content changed since the previous pass */
+    uint64_t uncompared;  /* changed before the byte compare, or collided */
+    uint64_t unique;      /* contents no other domain has (one frame each) */
+    uint64_t self_dup;    /* frames repeating a content of the same domain */
+    uint64_t shared;      /* contents another domain has too (one frame each) */
+    uint64_t inter_saving;/* total only: frames saved across domains */
+    uint64_t pagetables;  /* frames skipped: page tables */
+    uint64_t other_skipped;/* frames skipped: descriptors, Xen heap, special */
+};
+
+/* CBPS_OP_census: the total instead of one domain. */
+#define CBPS_CENSUS_TOTAL           0xffffU
+
+/* Scanner flags (CBPS_OP_scan_info / CBPS_OP_scan_set). */
+#define CBPS_SCAN_F_ZERO            (1U << 0) /* zero frames are candidates */
+#define CBPS_SCAN_F_STABLE          (1U << 1) /* skip frames that changed */
+
+struct cbps_scan_info {
+    uint32_t rate;          /* frames hashed a second; 0: scanner stopped */
+    uint32_t interval_ms;   /* pause between cycles */
+    uint32_t flags;         /* CBPS_SCAN_F_* */
+    uint32_t index_entries; /* content index capacity */
+    uint64_t index_bytes;   /* memory of the index */
+    uint64_t tag_bytes;     /* memory of the per-frame volatility tags */
+    uint64_t cycles;        /* completed census cycles */
+    uint64_t passes;        /* completed passes (one hash interval each) */
+    uint64_t splits;        /* times a pass's interval shrank to fit */
+    uint64_t hashed;        /* frames hashed since boot */
+    uint64_t identical;     /* byte compares that found the same content */
+    uint64_t collisions;    /* same hash, different content */
+    uint64_t changed;       /* a frame changed between hash and compare */
+    uint64_t scan_ns;       /* time spent scanning since boot */
 };
 
 /* Host-wide counters kept by Xen. */
@@ -97,6 +148,15 @@ struct xen_cbps_op {
         } dom;
         /* CBPS_OP_stats: OUT */
         struct cbps_global_stats stats;
+        /* CBPS_OP_census: IN domid or CBPS_CENSUS_TOTAL; OUT census */
+        struct {
+            uint16_t domid;
+            uint16_t pad[3];
+            struct cbps_census census;
+        } census;
+        /* CBPS_OP_scan_info: OUT; CBPS_OP_scan_set: IN rate, interval_ms,
+         * flags (the rest is ignored) */
+        struct cbps_scan_info scan;
         /* CBPS_OP_test_post: IN */
         struct {
             uint16_t domid;

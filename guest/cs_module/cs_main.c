@@ -54,7 +54,7 @@ static void cs_work_fn(struct work_struct *work)
 	struct xen_cbps_op op = { .cmd = CBPS_OP_kick };
 	int i, n, rc;
 
-	if (!READ_ONCE(cs.consume) || !cs.registered)
+	if (!READ_ONCE(cs.consume) || !READ_ONCE(cs.registered))
 		return;
 
 	do {
@@ -84,13 +84,32 @@ static irqreturn_t cs_virq(int irq, void *dev_id)
 	return IRQ_HANDLED;
 }
 
+/*
+ * Runs under kernel_param_lock(THIS_MODULE), which is also what keeps it
+ * from scheduling work while cs_stop() tears down (see there).
+ */
 static int cs_set_consume(const char *val, const struct kernel_param *kp)
 {
 	int rc = param_set_bool(val, kp);
 
-	if (!rc && READ_ONCE(cs.consume) && cs.registered)
+	if (!rc && READ_ONCE(cs.consume) && READ_ONCE(cs.registered))
 		schedule_work(&cs.work);
 	return rc;
+}
+
+/*
+ * No more work from here on: a write to the consume parameter can race
+ * with rmmod (param stores are not fenced off from module exit), so
+ * clear the flag it checks under the same lock, then unbind the VIRQ and
+ * flush what is queued.
+ */
+static void cs_stop(void)
+{
+	kernel_param_lock(THIS_MODULE);
+	WRITE_ONCE(cs.registered, false);
+	kernel_param_unlock(THIS_MODULE);
+	unbind_from_irqhandler(cs.irq, NULL);
+	cancel_work_sync(&cs.work);
 }
 
 static const struct kernel_param_ops cs_consume_ops = {
@@ -173,7 +192,7 @@ static int __init cs_init(void)
 		rc = -EPROTO;
 		goto out_unregister;
 	}
-	cs.registered = true;
+	WRITE_ONCE(cs.registered, true);
 
 	rc = cs_proc_init();
 	if (rc)
@@ -186,16 +205,14 @@ static int __init cs_init(void)
 	return 0;
 
 out_unregister:
-	cs.registered = false;
 	op.cmd = CBPS_OP_unregister;
 	if (cs_op(&op)) {
 		/* Xen may still write the page: never give it back. */
-		unbind_from_irqhandler(cs.irq, NULL);
+		cs_stop();
 		return rc;
 	}
 out_unbind:
-	unbind_from_irqhandler(cs.irq, NULL);
-	cancel_work_sync(&cs.work);
+	cs_stop();
 out_free:
 	free_page((unsigned long)cs.sring);
 	return rc;
@@ -208,9 +225,7 @@ static void __exit cs_exit(void)
 
 	cs_proc_exit();
 	rc = cs_op(&op);
-	cs.registered = false;
-	unbind_from_irqhandler(cs.irq, NULL);
-	cancel_work_sync(&cs.work);
+	cs_stop();
 	if (rc) {
 		/* Xen may still write the page: leak it rather than reuse it. */
 		pr_err("Xen kept the ring (%d), leaking its page\n", rc);

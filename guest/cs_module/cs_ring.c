@@ -30,14 +30,17 @@ int cs_ring_take(struct cs_ring *r, struct cbps_ring_entry *out,
 		return -EIO;
 	n = avail < max ? avail : max;
 
-	/* Read the entries only after the prod that covers them. */
-	smp_rmb();
+	/*
+	 * Read the entries only after the prod that covers them.  virt_*:
+	 * Xen is on another CPU even when this kernel is built !SMP.
+	 */
+	virt_rmb();
 	for (i = 0; i < n; i++)
 		out[i] = r->sring->ent[CBPS_RING_IDX(r->cons + i)];
 	r->cons += n;
 
 	/* Finish reading the slots before Xen may reuse them. */
-	smp_mb();
+	virt_mb();
 	WRITE_ONCE(r->sring->cons, r->cons);
 
 	return n;
@@ -50,5 +53,7 @@ u32 cs_ring_unread(const struct cs_ring *r)
 
 bool cs_ring_wants_kick(const struct cs_ring *r)
 {
+	/* Our cons store before the flags load (x86 reorders those). */
+	virt_mb();
 	return READ_ONCE(r->sring->flags) & CBPS_RING_F_KICK;
 }

@@ -31,24 +31,17 @@
 #include <asm/p2m.h>
 #include <public/cbps.h>
 
-#include "opts.h"
-#include "ring.h"
+#include "private.h"
 
-struct cbps_domain {
-    struct domain *d;
-    struct page_info *ring_pg;
-    struct cbps_ring_prod ring;
-    uint32_t next_seq;          /* seq of the next test entry */
-    uint64_t pending;           /* test entries waiting for ring space */
-    struct cbps_dom_stats stats;
-};
-
-static struct cbps_opts __read_mostly opts = {
+struct cbps_opts __read_mostly cbps_opts = {
     .max_domains = CBPS_MAX_DOMAINS_DEFAULT,
+    .rate = CBPS_RATE_DEFAULT,
+    .interval = CBPS_INTERVAL_DEFAULT,
+    .stable = true,
 };
 
-static DEFINE_SPINLOCK(cbps_lock);
-static unsigned int nr_registered;      /* guests with a ring now */
+DEFINE_SPINLOCK(cbps_lock);
+unsigned int cbps_nr_registered;        /* guests with a ring now */
 static uint64_t registrations;          /* since boot */
 static uint64_t total_posted;           /* ring entries, since boot */
 static uint64_t bad_calls;              /* calls refused with -EINVAL */
@@ -56,7 +49,7 @@ static uint64_t bad_calls;              /* calls refused with -EINVAL */
 static int __init cf_check parse_cbps(const char *s)
 {
     char err[96];
-    int rc = cbps_opts_parse(&opts, s, err, sizeof(err));
+    int rc = cbps_opts_parse(&cbps_opts, s, err, sizeof(err));
 
     if ( rc )
         printk(XENLOG_ERR "cbps: %s in cbps=%s\n", err, s);
@@ -65,23 +58,21 @@ static int __init cf_check parse_cbps(const char *s)
 }
 custom_param("cbps", parse_cbps);
 
-static struct cbps_domain *dom_cbps(const struct domain *d)
+struct cbps_domain *dom_cbps(const struct domain *d)
 {
     return is_pv_domain(d) ? d->arch.pv.cbps : NULL;
 }
 
 /*
  * Refresh the consumed count from the guest's cons index.  Returns the
- * free slots, or -1 (counted as a ring error) when cons is impossible.
+ * free slots, or -1 when cons is impossible.
  */
 static int cbps_ring_check(struct cbps_domain *c)
 {
     uint32_t cons;
     int room = cbps_ring_free_slots(&c->ring, &cons);
 
-    if ( room < 0 )
-        c->stats.ring_errors++;
-    else
+    if ( room >= 0 )
         c->stats.consumed = c->stats.posted - (CBPS_RING_ENTRIES - room);
 
     return room;
@@ -105,7 +96,11 @@ static void cbps_flush(struct cbps_domain *c)
     ASSERT(spin_is_locked(&cbps_lock));
 
     if ( room < 0 )
+    {
+        /* Counted here only: looking at the ring (domain_info) is free. */
+        c->stats.ring_errors++;
         return;
+    }
 
     n = min_t(uint64_t, room, c->pending);
     for ( i = 0; i < n; i++ )
@@ -122,12 +117,18 @@ static void cbps_flush(struct cbps_domain *c)
 
     cbps_ring_publish(&c->ring, min_t(uint64_t, c->pending, UINT32_MAX));
 
-    /* Nothing new means no VIRQ: a guest kicking in a loop gets no storm. */
-    if ( n )
+    /*
+     * A VIRQ for new entries, and for a newly set kick flag: the guest may
+     * have drained the ring and read the flag just before we set it, and
+     * would never kick.  Nothing new means no VIRQ, so a guest kicking in
+     * a loop gets no storm.
+     */
+    if ( n || (c->pending && !c->kick_asked) )
     {
         send_guest_global_virq(c->d, VIRQ_CBPS);
         c->stats.virqs++;
     }
+    c->kick_asked = c->pending;
 }
 
 static int cbps_register(struct domain *d, uint64_t gfn)
@@ -171,7 +172,7 @@ static int cbps_register(struct domain *d, uint64_t gfn)
     spin_lock(&cbps_lock);
     if ( d->arch.pv.cbps )
         rc = -EEXIST;
-    else if ( nr_registered >= opts.max_domains )
+    else if ( cbps_nr_registered >= cbps_opts.max_domains )
         rc = -ENOSPC;
     else if ( d->is_dying )
         rc = -ESRCH;
@@ -181,7 +182,7 @@ static int cbps_register(struct domain *d, uint64_t gfn)
         c->ring_pg = pg;
         cbps_ring_prod_init(&c->ring, va);
         d->arch.pv.cbps = c;
-        nr_registered++;
+        cbps_nr_registered++;
         registrations++;
         rc = 0;
     }
@@ -197,6 +198,7 @@ static int cbps_register(struct domain *d, uint64_t gfn)
 
     printk(XENLOG_G_INFO "cbps: %pd registered, ring at mfn %#"PRI_mfn"\n",
            d, mfn_x(page_to_mfn(pg)));
+    cbps_scan_wake();
     return 0;
 }
 
@@ -210,7 +212,7 @@ static int cbps_unregister(struct domain *d)
     if ( c )
     {
         d->arch.pv.cbps = NULL;
-        nr_registered--;
+        cbps_nr_registered--;
     }
     spin_unlock(&cbps_lock);
 
@@ -313,9 +315,9 @@ static int cbps_domain_info(struct xen_cbps_op *op)
 static void cbps_global_stats(struct cbps_global_stats *s)
 {
     spin_lock(&cbps_lock);
-    s->enabled = opts.enabled;
-    s->nr_registered = nr_registered;
-    s->max_domains = opts.max_domains;
+    s->enabled = cbps_opts.enabled;
+    s->nr_registered = cbps_nr_registered;
+    s->max_domains = cbps_opts.max_domains;
     s->pad = 0;
     s->registrations = registrations;
     s->posted = total_posted;
@@ -330,7 +332,7 @@ long cbps_memory_op(XEN_GUEST_HANDLE_PARAM(void) arg)
     bool copy_back = false;
     long rc;
 
-    if ( !opts.enabled )
+    if ( !cbps_opts.enabled )
         return -EOPNOTSUPP;
 
     if ( copy_from_guest(&op, arg, 1) )
@@ -383,6 +385,31 @@ long cbps_memory_op(XEN_GUEST_HANDLE_PARAM(void) arg)
         }
         break;
 
+    case CBPS_OP_census:
+        if ( !is_control_domain(currd) )
+            rc = -EPERM;
+        else
+        {
+            rc = cbps_census_op(&op);
+            copy_back = !rc;
+        }
+        break;
+
+    case CBPS_OP_scan_info:
+        if ( !is_control_domain(currd) )
+            rc = -EPERM;
+        else
+        {
+            cbps_scan_info_op(&op.u.scan);
+            copy_back = true;
+            rc = 0;
+        }
+        break;
+
+    case CBPS_OP_scan_set:
+        rc = is_control_domain(currd) ? cbps_scan_set_op(&op.u.scan) : -EPERM;
+        break;
+
     case CBPS_OP_test_post:
         if ( !is_control_domain(currd) )
             rc = -EPERM;
@@ -416,10 +443,10 @@ static void cf_check cbps_dump(unsigned char key)
 
     printk("cbps: %s, interface %u.%u, %u of %u guests registered, "
            "%"PRIu64" entries posted, %"PRIu64" bad calls\n",
-           opts.enabled ? "on" : "off",
+           cbps_opts.enabled ? "on" : "off",
            CBPS_VERSION_MAJOR(CBPS_INTERFACE_VERSION),
            CBPS_VERSION_MINOR(CBPS_INTERFACE_VERSION),
-           nr_registered, opts.max_domains, total_posted, bad_calls);
+           cbps_nr_registered, cbps_opts.max_domains, total_posted, bad_calls);
 
     rcu_read_lock(&domlist_read_lock);
     spin_lock(&cbps_lock);
@@ -439,6 +466,8 @@ static void cf_check cbps_dump(unsigned char key)
     }
     spin_unlock(&cbps_lock);
     rcu_read_unlock(&domlist_read_lock);
+
+    cbps_scan_dump();
 }
 
 static int __init cf_check cbps_init(void)
@@ -448,13 +477,14 @@ static int __init cf_check cbps_init(void)
 
     register_keyhandler('B', cbps_dump, "dump cbps page-sharing state", 1);
 
-    if ( opts.enabled )
+    if ( cbps_opts.enabled )
         printk(XENLOG_INFO "cbps: on, interface %u.%u, max-domains %u\n",
                CBPS_VERSION_MAJOR(CBPS_INTERFACE_VERSION),
-               CBPS_VERSION_MINOR(CBPS_INTERFACE_VERSION), opts.max_domains);
+               CBPS_VERSION_MINOR(CBPS_INTERFACE_VERSION), cbps_opts.max_domains);
     else
         printk(XENLOG_INFO "cbps: off (boot Xen with cbps=on to enable)\n");
 
+    cbps_scan_init();
     return 0;
 }
 __initcall(cbps_init);

@@ -171,8 +171,8 @@ bool cbps_index_add(struct cbps_index *ix, uint64_t hash, uint16_t domid,
 }
 
 void cbps_index_walk(struct cbps_index *ix,
-                     void (*fn)(void *arg, const struct cbps_index_entry *e,
-                                unsigned int ndoms),
+                     void (*fn)(void *arg, struct cbps_index_entry *e,
+                                unsigned int ndoms, unsigned int nth),
                      void *arg)
 {
     uint32_t b, i, j;
@@ -183,7 +183,7 @@ void cbps_index_walk(struct cbps_index *ix,
     for ( b = 0; b <= ix->bucket_mask; b++ )
         for ( i = ix->bucket[b]; i != CBPS_INDEX_NIL; i = ix->ent[i].next )
         {
-            unsigned int n = 0;
+            unsigned int n = 0, nth = 0;
 
             if ( ix->ent[i].seen )
                 continue;
@@ -194,7 +194,7 @@ void cbps_index_walk(struct cbps_index *ix,
                 if ( ix->ent[j].hash == ix->ent[i].hash )
                 {
                     ix->ent[j].seen = 1;
-                    fn(arg, &ix->ent[j], n);
+                    fn(arg, &ix->ent[j], n, nth++);
                 }
         }
 }

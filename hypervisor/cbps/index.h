@@ -76,12 +76,13 @@ bool cbps_index_add(struct cbps_index *ix, uint64_t hash, uint16_t domid,
                     uint64_t mfn);
 
 /*
- * Visit every entry once, grouped by content: fn gets the entry and the
- * number of domains (entries) that share its hash.
+ * Visit every entry once, grouped by content: fn gets the entry, the
+ * number of domains (entries) that share its hash, and its place among
+ * them (0 for the first).
  */
 void cbps_index_walk(struct cbps_index *ix,
-                     void (*fn)(void *arg, const struct cbps_index_entry *e,
-                                unsigned int ndoms),
+                     void (*fn)(void *arg, struct cbps_index_entry *e,
+                                unsigned int ndoms, unsigned int nth),
                      void *arg);
 
 #endif /* __CBPS_INDEX_H__ */

@@ -2,7 +2,8 @@
 /*
  * opts.c: parse the cbps= Xen command line option.
  *
- *   cbps=<bool>[,max-domains=<n>]
+ *   cbps=<bool>[,max-domains=<n>][,rate=<n>][,interval=<ms>]
+ *        [,zero=<bool>][,stable=<bool>]
  *
  * Only an explicit boolean turns cbps on: sub-options alone leave it off,
  * as with Xen's other feature flags.  This file uses nothing but Xen's
@@ -11,14 +12,17 @@
 #include <xen/errno.h>
 #include <xen/lib.h>
 #include <xen/string.h>
-#include <xen/stringify.h>
 
 #include "opts.h"
 
 void cbps_opts_default(struct cbps_opts *o)
 {
     o->enabled = false;
+    o->zero = false;
+    o->stable = true;
     o->max_domains = CBPS_MAX_DOMAINS_DEFAULT;
+    o->rate = CBPS_RATE_DEFAULT;
+    o->interval = CBPS_INTERVAL_DEFAULT;
 }
 
 /* Parse a decimal in [min, max] from s up to e; false when it is not one. */
@@ -51,12 +55,91 @@ static void set_err(char *err, size_t errlen, int *rc, const char *what,
     snprintf(err, errlen, "%s '%.*s'", what, (int)(e - s), s);
 }
 
+static const struct {
+    const char *name;
+    unsigned int min, max;
+    size_t offset;
+} uint_opts[] = {
+    { "max-domains", 1, CBPS_MAX_DOMAINS_LIMIT,
+      offsetof(struct cbps_opts, max_domains) },
+    { "rate", 0, CBPS_RATE_LIMIT, offsetof(struct cbps_opts, rate) },
+    { "interval", 0, CBPS_INTERVAL_LIMIT,
+      offsetof(struct cbps_opts, interval) },
+};
+
+static const struct {
+    const char *name;
+    size_t offset;
+} bool_opts[] = {
+    { "zero", offsetof(struct cbps_opts, zero) },
+    { "stable", offsetof(struct cbps_opts, stable) },
+};
+
+/* Does s..e start with "name="?  Then return where the value starts. */
+static const char *value_of(const char *name, const char *s, const char *e)
+{
+    size_t n = strlen(name);
+
+    if ( (size_t)(e - s) <= n || strncmp(s, name, n) || s[n] != '=' )
+        return NULL;
+    return s + n + 1;
+}
+
+static void parse_item(struct cbps_opts *o, const char *s, const char *e,
+                       char *err, size_t errlen, int *rc)
+{
+    char msg[64];
+    const char *v;
+    unsigned int i;
+    int b;
+
+    if ( s == e )
+    {
+        set_err(err, errlen, rc, "empty item in", s, e);
+        return;
+    }
+    if ( (b = parse_bool(s, e)) >= 0 )
+    {
+        o->enabled = b;
+        return;
+    }
+    for ( i = 0; i < ARRAY_SIZE(uint_opts); i++ )
+        if ( (v = value_of(uint_opts[i].name, s, e)) != NULL )
+        {
+            unsigned int *p = (void *)((char *)o + uint_opts[i].offset);
+
+            if ( !parse_uint(v, e, uint_opts[i].min, uint_opts[i].max, p) )
+            {
+                snprintf(msg, sizeof(msg), "%s needs a number from %u to %u,"
+                         " not", uint_opts[i].name, uint_opts[i].min,
+                         uint_opts[i].max);
+                set_err(err, errlen, rc, msg, s, e);
+            }
+            return;
+        }
+    for ( i = 0; i < ARRAY_SIZE(bool_opts); i++ )
+        if ( (v = value_of(bool_opts[i].name, s, e)) != NULL )
+        {
+            bool *p = (void *)((char *)o + bool_opts[i].offset);
+
+            if ( (b = parse_bool(v, e)) < 0 )
+            {
+                snprintf(msg, sizeof(msg), "%s needs a boolean, not",
+                         bool_opts[i].name);
+                set_err(err, errlen, rc, msg, s, e);
+            }
+            else
+                *p = b;
+            return;
+        }
+    set_err(err, errlen, rc, "unknown option", s, e);
+}
+
 int cbps_opts_parse(struct cbps_opts *o, const char *s,
                     char *err, size_t errlen)
 {
-    static const char md[] = "max-domains=";
     const char *ss;
-    int val, rc = 0;
+    int rc = 0;
 
     if ( errlen )
         err[0] = '\0';
@@ -65,23 +148,7 @@ int cbps_opts_parse(struct cbps_opts *o, const char *s,
         ss = strchr(s, ',');
         if ( !ss )
             ss = strchr(s, '\0');
-
-        if ( ss == s )
-            set_err(err, errlen, &rc, "empty item in", s, ss);
-        else if ( (val = parse_bool(s, ss)) >= 0 )
-            o->enabled = val;
-        else if ( (size_t)(ss - s) >= sizeof(md) - 1 &&
-                  !strncmp(s, md, sizeof(md) - 1) )
-        {
-            if ( !parse_uint(s + sizeof(md) - 1, ss, 1,
-                             CBPS_MAX_DOMAINS_LIMIT, &o->max_domains) )
-                set_err(err, errlen, &rc,
-                        "max-domains needs a number from 1 to "
-                        __stringify(CBPS_MAX_DOMAINS_LIMIT) ", not", s, ss);
-        }
-        else
-            set_err(err, errlen, &rc, "unknown option", s, ss);
-
+        parse_item(o, s, ss, err, errlen, &rc);
         s = ss + 1;
     } while ( *ss );
 

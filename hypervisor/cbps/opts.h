@@ -11,10 +11,18 @@
 
 #define CBPS_MAX_DOMAINS_DEFAULT    64
 #define CBPS_MAX_DOMAINS_LIMIT      1024
+#define CBPS_RATE_DEFAULT           20000       /* frames hashed a second */
+#define CBPS_RATE_LIMIT             10000000
+#define CBPS_INTERVAL_DEFAULT       1000        /* ms between census cycles */
+#define CBPS_INTERVAL_LIMIT         3600000
 
 struct cbps_opts {
     bool enabled;               /* cbps=<bool> */
+    bool zero;                  /* zero=<bool>: zero frames are candidates */
+    bool stable;                /* stable=<bool>: skip frames that changed */
     unsigned int max_domains;   /* max-domains=<1..CBPS_MAX_DOMAINS_LIMIT> */
+    unsigned int rate;          /* rate=<0..CBPS_RATE_LIMIT>, 0 = no scan */
+    unsigned int interval;      /* interval=<0..CBPS_INTERVAL_LIMIT> ms */
 };
 
 void cbps_opts_default(struct cbps_opts *o);

@@ -78,9 +78,12 @@ static void test_identical(void)
 static unsigned int walk_entries, walk_max_ndoms;
 static uint64_t walk_frames;
 
-static void count_fn(void *arg, const struct cbps_index_entry *e,
-                     unsigned int ndoms)
+static unsigned int walk_firsts;
+
+static void count_fn(void *arg, struct cbps_index_entry *e,
+                     unsigned int ndoms, unsigned int nth)
 {
+    walk_firsts += nth == 0;
     walk_entries++;
     walk_frames += e->count;
     if ( ndoms > walk_max_ndoms )
@@ -95,9 +98,10 @@ static void test_walk_groups(void)
     cbps_index_add(&ix, 7, 2, 2);
     cbps_index_add(&ix, 7 + 64, 3, 3);  /* same chain, other content */
     cbps_index_add(&ix, 9, 3, 4);
-    walk_entries = walk_frames = walk_max_ndoms = 0;
+    walk_entries = walk_frames = walk_max_ndoms = walk_firsts = 0;
     cbps_index_walk(&ix, count_fn, NULL);
     CHECK(walk_entries == 4 && walk_frames == 5 && walk_max_ndoms == 2);
+    CHECK(walk_firsts == 3);    /* three distinct contents */
     /* A second walk visits everything again. */
     walk_entries = 0;
     cbps_index_walk(&ix, count_fn, NULL);

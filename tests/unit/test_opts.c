@@ -104,6 +104,33 @@ static void test_unknown_and_empty(void)
     CHECK(o.max_domains == CBPS_MAX_DOMAINS_DEFAULT);
 }
 
+static void test_scan_options(void)
+{
+    struct cbps_opts o;
+
+    cbps_opts_default(&o);
+    CHECK(o.rate == CBPS_RATE_DEFAULT && o.interval == CBPS_INTERVAL_DEFAULT);
+    CHECK(!o.zero && o.stable);
+
+    CHECK(parse(&o, "on,rate=50000,interval=250,zero=on,stable=off") == 0);
+    CHECK(o.rate == 50000 && o.interval == 250 && o.zero && !o.stable);
+    CHECK(parse(&o, "rate=0,interval=0") == 0);
+    CHECK(o.rate == 0 && o.interval == 0);
+    CHECK(parse(&o, "rate=10000000,interval=3600000") == 0);
+
+    CHECK(parse(&o, "on,rate=10000001") == -EINVAL);
+    CHECK(o.rate == CBPS_RATE_DEFAULT);
+    CHECK(strcmp(err, "rate needs a number from 0 to 10000000, not "
+                 "'rate=10000001'") == 0);
+    CHECK(parse(&o, "on,interval=3600001") == -EINVAL);
+    CHECK(o.interval == CBPS_INTERVAL_DEFAULT);
+    CHECK(parse(&o, "on,zero=maybe") == -EINVAL && !o.zero);
+    CHECK(strcmp(err, "zero needs a boolean, not 'zero=maybe'") == 0);
+    CHECK(parse(&o, "on,stable=") == -EINVAL && o.stable);
+    CHECK(parse(&o, "on,zero") == -EINVAL);     /* needs =<bool> */
+    CHECK(parse(&o, "on,rates=5") == -EINVAL && o.rate == CBPS_RATE_DEFAULT);
+}
+
 static void test_small_error_buffer(void)
 {
     struct cbps_opts o;
@@ -123,6 +150,7 @@ int main(void)
     test_max_domains();
     test_bad_values();
     test_unknown_and_empty();
+    test_scan_options();
     test_small_error_buffer();
     return check_report("opts");
 }

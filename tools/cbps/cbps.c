@@ -4,6 +4,9 @@
  *
  *   cbps status            is cbps on, and host-wide counters
  *   cbps list              every registered guest, with totals
+ *   cbps census            the sharing census of the last scan cycle
+ *   cbps scan              the scanner's settings and counters
+ *   cbps scan-set [rate=N] [interval=MS] [zero=on|off] [stable=on|off]
  *   cbps post DOMID COUNT  post COUNT test entries into DOMID's ring
  *
  * It talks to Xen directly through libxencall (privcmd), with the same
@@ -36,6 +39,10 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: cbps status\n"
 		"       cbps list\n"
+		"       cbps census\n"
+		"       cbps scan\n"
+		"       cbps scan-set [rate=N] [interval=MS] [zero=on|off] "
+		"[stable=on|off]\n"
 		"       cbps post DOMID COUNT   (COUNT from 1 to %u)\n",
 		CBPS_TEST_POST_MAX);
 }
@@ -149,6 +156,151 @@ static int cmd_list(void)
 	return 0;
 }
 
+static void print_census(const char *who, const struct cbps_census *c)
+{
+	printf("%6s %8" PRIu64 " %7" PRIu64 " %8" PRIu64 " %7" PRIu64
+	       " %7" PRIu64 " %8" PRIu64 " %7" PRIu64 " %7" PRIu64
+	       " %7" PRIu64 "\n", who, c->scanned, c->zero, c->unstable,
+	       c->uncompared, c->unique, c->self_dup, c->shared,
+	       c->pagetables, c->other_skipped);
+}
+
+/* The census of each registered guest, then the total. */
+static int cmd_census(void)
+{
+	struct cbps_census *c = &op->u.census.census;
+	uint32_t next = 0;
+	char who[8];
+	int rc;
+
+	memset(op, 0, sizeof(*op));
+	op->u.census.domid = CBPS_CENSUS_TOTAL;
+	rc = call(CBPS_OP_census);
+	if (rc)
+		return fail("census", rc);
+	if (!c->cycle) {
+		printf("no scan cycle has completed yet\n");
+		return 0;
+	}
+	printf("census of scan cycle %" PRIu64 " (frames; unique and shared "
+	       "count distinct contents)\n", c->cycle);
+	printf("%6s %8s %7s %8s %7s %7s %8s %7s %7s %7s\n", "DOMID",
+	       "SCANNED", "ZERO", "UNSTABLE", "UNCMP", "UNIQUE", "SELF_DUP",
+	       "SHARED", "PGTABLE", "SKIPPED");
+
+	while (next < DOMID_FIRST_RESERVED) {
+		uint16_t domid;
+
+		memset(op, 0, sizeof(*op));
+		op->u.dom.domid = next;
+		rc = call(CBPS_OP_domain_info);
+		if (rc == -ENOENT)
+			break;
+		if (rc)
+			return fail("domain_info", rc);
+		domid = op->u.dom.domid;
+		next = domid + 1u;
+
+		memset(op, 0, sizeof(*op));
+		op->u.census.domid = domid;
+		rc = call(CBPS_OP_census);
+		if (rc == -ENOENT || rc == -ESRCH)
+			continue;	/* gone meanwhile */
+		if (rc)
+			return fail("census", rc);
+		snprintf(who, sizeof(who), "%u", domid);
+		print_census(who, c);
+	}
+
+	memset(op, 0, sizeof(*op));
+	op->u.census.domid = CBPS_CENSUS_TOTAL;
+	rc = call(CBPS_OP_census);
+	if (rc)
+		return fail("census", rc);
+	print_census("total", c);
+	printf("sharing within guests would save %" PRIu64 " frames, "
+	       "across guests %" PRIu64 " more\n", c->self_dup,
+	       c->inter_saving);
+	return 0;
+}
+
+static int get_scan(void)
+{
+	memset(op, 0, sizeof(*op));
+	return call(CBPS_OP_scan_info);
+}
+
+static int cmd_scan(void)
+{
+	const struct cbps_scan_info *s = &op->u.scan;
+	int rc = get_scan();
+
+	if (rc)
+		return fail("scan_info", rc);
+	printf("rate: %u frames/s%s\n", s->rate, s->rate ? "" : " (stopped)");
+	printf("interval: %u ms\n", s->interval_ms);
+	printf("zero frames are candidates: %s\n",
+	       s->flags & CBPS_SCAN_F_ZERO ? "yes" : "no");
+	printf("skip unstable frames: %s\n",
+	       s->flags & CBPS_SCAN_F_STABLE ? "yes" : "no");
+	printf("content index: %u entries, %" PRIu64 " KiB; volatility tags: "
+	       "%" PRIu64 " KiB\n", s->index_entries, s->index_bytes >> 10,
+	       s->tag_bytes >> 10);
+	printf("cycles: %" PRIu64 ", passes: %" PRIu64 ", interval splits: %"
+	       PRIu64 "\n", s->cycles, s->passes, s->splits);
+	printf("frames hashed: %" PRIu64 "\n", s->hashed);
+	printf("byte compares: %" PRIu64 " identical, %" PRIu64
+	       " collisions, %" PRIu64 " changed since hashed\n",
+	       s->identical, s->collisions, s->changed);
+	printf("time scanning: %" PRIu64 " ms\n", s->scan_ns / 1000000);
+	return 0;
+}
+
+/* One "key=value" of scan-set into *s; false when it is not valid. */
+static int scan_arg(const char *a, struct cbps_scan_info *s)
+{
+	unsigned long v;
+
+	if (!strncmp(a, "rate=", 5) && !parse_ulong(a + 5, 10000000, &v))
+		s->rate = v;
+	else if (!strncmp(a, "interval=", 9) &&
+		 !parse_ulong(a + 9, 3600000, &v))
+		s->interval_ms = v;
+	else if (!strcmp(a, "zero=on"))
+		s->flags |= CBPS_SCAN_F_ZERO;
+	else if (!strcmp(a, "zero=off"))
+		s->flags &= ~CBPS_SCAN_F_ZERO;
+	else if (!strcmp(a, "stable=on"))
+		s->flags |= CBPS_SCAN_F_STABLE;
+	else if (!strcmp(a, "stable=off"))
+		s->flags &= ~CBPS_SCAN_F_STABLE;
+	else
+		return 0;
+	return 1;
+}
+
+static int cmd_scan_set(int argc, char **argv)
+{
+	struct cbps_scan_info s;
+	int i, rc = get_scan();
+
+	if (rc)
+		return fail("scan_info", rc);
+	s = op->u.scan;
+	for (i = 0; i < argc; i++)
+		if (!scan_arg(argv[i], &s)) {
+			fprintf(stderr, "cbps: bad setting '%s'\n", argv[i]);
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	memset(op, 0, sizeof(*op));
+	op->u.scan = s;
+	rc = call(CBPS_OP_scan_set);
+	if (rc)
+		return fail("scan_set", rc);
+	return cmd_scan();
+}
+
 static int cmd_post(const char *dom, const char *count)
 {
 	unsigned long d, c;
@@ -188,6 +340,9 @@ int main(int argc, char **argv)
 	}
 	if (!((!strcmp(argv[1], "status") && argc == 2) ||
 	      (!strcmp(argv[1], "list") && argc == 2) ||
+	      (!strcmp(argv[1], "census") && argc == 2) ||
+	      (!strcmp(argv[1], "scan") && argc == 2) ||
+	      (!strcmp(argv[1], "scan-set") && argc >= 3) ||
 	      (!strcmp(argv[1], "post") && argc == 4))) {
 		usage(stderr);
 		return EXIT_USAGE;
@@ -210,6 +365,12 @@ int main(int argc, char **argv)
 		rc = cmd_status();
 	else if (!strcmp(argv[1], "list"))
 		rc = cmd_list();
+	else if (!strcmp(argv[1], "census"))
+		rc = cmd_census();
+	else if (!strcmp(argv[1], "scan"))
+		rc = cmd_scan();
+	else if (!strcmp(argv[1], "scan-set"))
+		rc = cmd_scan_set(argc - 2, argv + 2);
 	else
 		rc = cmd_post(argv[2], argv[3]);
 

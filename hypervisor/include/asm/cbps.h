@@ -16,6 +16,9 @@ long cbps_memory_op(XEN_GUEST_HANDLE_PARAM(void) arg);
 /* First phase of domain_relinquish_resources(): drop cbps state. */
 int cbps_domain_relinquish(struct domain *d);
 
+/* From the idle loop: scan a little; false when there is nothing to do. */
+bool cbps_idle_work(void);
+
 #else
 
 static inline long cbps_memory_op(XEN_GUEST_HANDLE_PARAM(void) arg)
@@ -26,6 +29,11 @@ static inline long cbps_memory_op(XEN_GUEST_HANDLE_PARAM(void) arg)
 static inline int cbps_domain_relinquish(struct domain *d)
 {
     return 0;
+}
+
+static inline bool cbps_idle_work(void)
+{
+    return false;
 }
 
 #endif /* CONFIG_CBPS */

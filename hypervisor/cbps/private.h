@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* private.h: what the cbps files inside Xen share with each other. */
+#ifndef __CBPS_PRIVATE_H__
+#define __CBPS_PRIVATE_H__
+
+#include <xen/sched.h>
+#include <xen/spinlock.h>
+#include <public/cbps.h>
+
+#include "opts.h"
+#include "ring.h"
+
+struct cbps_domain {
+    struct domain *d;
+    struct page_info *ring_pg;
+    struct cbps_ring_prod ring;
+    uint32_t next_seq;          /* seq of the next test entry */
+    uint64_t pending;           /* test entries waiting for ring space */
+    bool kick_asked;            /* CBPS_RING_F_KICK is set in the ring */
+    struct cbps_dom_stats stats;
+    struct cbps_census cur;     /* the scan cycle under way */
+    struct cbps_census last;    /* the last completed scan cycle */
+};
+
+/* Boot options; scan.c changes the scanner's at run time (scan_lock). */
+extern struct cbps_opts cbps_opts;
+
+/* Covers every cbps_domain and the counters in core.c. */
+extern spinlock_t cbps_lock;
+extern unsigned int cbps_nr_registered;
+
+struct cbps_domain *dom_cbps(const struct domain *d);
+
+/* scan.c */
+int cbps_scan_init(void);
+void cbps_scan_wake(void);
+int cbps_census_op(struct xen_cbps_op *op);
+void cbps_scan_info_op(struct cbps_scan_info *info);
+int cbps_scan_set_op(const struct cbps_scan_info *set);
+void cbps_scan_dump(void);
+
+#endif /* __CBPS_PRIVATE_H__ */
