@@ -9,6 +9,7 @@ BUILD ?= $(CURDIR)/build
 KVER = $(shell cat $(BUILD)/kver)
 
 .PHONY: all setup xen module tool guest-kernel images unit vm check demo \
+	bench-scanner \
 	clean distclean
 
 all: images
@@ -26,6 +27,8 @@ tool: setup
 	@mkdir -p $(BUILD)/out
 	@gcc -O2 -Wall -Wextra -Werror -Iinclude tools/cbps/cbps.c \
 		-lxencall -o $(BUILD)/out/cbps
+	@gcc -O2 -Wall -Wextra -Werror tools/recount/recount.c \
+		-o $(BUILD)/out/cbps-recount
 
 guest-kernel: setup
 	@scripts/fetch-guest.sh
@@ -45,6 +48,9 @@ check:
 
 demo: images
 	@python3 tests/vm/vmtest.py --demo
+
+bench-scanner: setup
+	@scripts/bench-scanner.sh
 
 clean:
 	-$(MAKE) -s -C guest/cs_module KVER=$(KVER) clean

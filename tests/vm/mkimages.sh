@@ -33,6 +33,12 @@ cp "$CBPS_ROOT/guest/cs_module/cs.ko" "$g/cbps/cs.ko"
 cp "$vm"/common.sh "$vm"/guest/*.sh "$g/cbps/scenarios/"
 pack "$g" "$out/domU.cpio.gz"
 
+# The odd guest of the census test: the same, plus 16 MiB that no other
+# guest has (fixed pseudo-random bytes, so every run sees the same).
+mkdir -p "$g/odd"
+python3 -c 'import random, sys; random.seed(1); sys.stdout.buffer.write(random.randbytes(16 << 20))' >"$g/odd/blob"
+pack "$g" "$out/domU-odd.cpio.gz"
+
 # --- the dom0 image ---
 d="$BUILD/img-dom0"
 rm -rf "$d"
@@ -56,12 +62,12 @@ bins="xl xenstored xenconsoled xen-init-dom0"
 for b in $bins; do
 	cp "$root/usr/lib/xen-4.17/bin/$b" "$d/usr/lib/xen-4.17/bin/"
 done
-cp "$out/cbps" "$d/cbps/bin/cbps"
+cp "$out/cbps" "$out/cbps-recount" "$d/cbps/bin/"
 
 # Every library the binaries need: Xen's from the unpacked debs, the C
 # library and friends from the host (both Debian bookworm).
 libpath="$root/usr/lib/x86_64-linux-gnu:$root/usr/lib/xen-4.17/lib/x86_64-linux-gnu"
-for f in "$d"/usr/lib/xen-4.17/bin/* "$d/cbps/bin/cbps"; do
+for f in "$d"/usr/lib/xen-4.17/bin/* "$d"/cbps/bin/*; do
 	LD_LIBRARY_PATH=$libpath ldd "$f" | awk '/=> \// { print $3 }'
 done | sort -u | while read -r lib; do
 	cp -L "$lib" "$d/lib/x86_64-linux-gnu/"
@@ -72,7 +78,7 @@ cp -L /lib64/ld-linux-x86-64.so.2 "$d/lib64/"
 # the one that matches the toolstack.
 cp -L "$root/usr/lib/x86_64-linux-gnu/libxencall.so.1" "$d/lib/x86_64-linux-gnu/"
 
-cp "$out/vmlinux.gz" "$out/domU.cpio.gz" "$d/guest/"
+cp "$out/vmlinux.gz" "$out/domU.cpio.gz" "$out/domU-odd.cpio.gz" "$d/guest/"
 cp "$vm"/common.sh "$vm"/dom0/lib.sh "$vm"/scenarios/*.sh "$d/scenarios/"
 pack "$d" "$out/dom0.cpio.gz"
 log "images: $(du -h "$out/dom0.cpio.gz" | cut -f1) dom0, $(du -h "$out/domU.cpio.gz" | cut -f1) domU"

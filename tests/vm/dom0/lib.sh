@@ -2,7 +2,8 @@
 . /scenarios/common.sh
 
 # start_guest NAME TEST [KERNEL ARGS...]: create a PV guest that runs the
-# guest scenario TEST.  An xl failure is the toolstack's, not cbps's.
+# guest scenario TEST, from $ramdisk if set.  An xl failure is the
+# toolstack's, not cbps's.
 start_guest() {
 	_n=$1
 	_t=$2
@@ -11,7 +12,7 @@ start_guest() {
 name="$_n"
 type="pv"
 kernel="/guest/vmlinux.gz"
-ramdisk="/guest/domU.cpio.gz"
+ramdisk="${ramdisk:-/guest/domU.cpio.gz}"
 memory=128
 vcpus=1
 extra="console=hvc0 cbps_test=$_t $*"
@@ -19,8 +20,9 @@ on_poweroff="destroy"
 on_reboot="destroy"
 on_crash="destroy"
 EOC
-	if ! xl create -q "/tmp/$_n.cfg" >"/tmp/$_n.create.log" 2>&1; then
-		_rc=$?
+	xl create -q "/tmp/$_n.cfg" >"/tmp/$_n.create.log" 2>&1
+	_rc=$?
+	if [ $_rc != 0 ]; then
 		sed "s/^/[xl] /" "/tmp/$_n.create.log"
 		infra "xl create $_n failed (exit $_rc)"
 	fi
