@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* cs.h: state shared by the files of the cbps guest module. */
+/* State shared by the files of the cbps guest module. */
 #ifndef _CS_H
 #define _CS_H
 

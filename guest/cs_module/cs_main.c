@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * cs_main.c: the cbps guest module, the thesis's CS component.
+ * The cbps guest module, the thesis's CS component.
  *
  * insmod asks Xen whether it speaks cbps (XENMEM_cbps_op), binds
  * VIRQ_CBPS, and hands Xen one page as the ring.  Xen posts entries and

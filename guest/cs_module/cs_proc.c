@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * cs_proc.c: /proc/cbps, the guest's view of cbps, one "name value" pair
+ * /proc/cbps: the guest's view of cbps, one "name value" pair
  * a line so that scripts can read it with a plain grep.
  */
 #include <linux/proc_fs.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * cs_ring.c: the guest's consumer side of the cbps ring.
+ * The guest's consumer side of the cbps ring.
  *
  * Xen writes prod and the entries, the guest writes cons.  Entries are
  * copied out before cons moves past them, so Xen can never overwrite an

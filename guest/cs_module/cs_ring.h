@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * cs_ring.h: the guest's consumer side of the cbps ring.
+ * The guest's consumer side of the cbps ring.
  *
  * Pure logic over the shared page: built into cs.ko and into the host
  * unit tests.  The caller serialises all calls for one ring.

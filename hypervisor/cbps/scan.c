@@ -68,6 +68,8 @@ static struct {
     struct cbps_index ix;
     uint8_t *tag;               /* per MFN: hash tag of the last pass */
     unsigned long cursor;       /* next MFN */
+    unsigned long start;        /* the MFN this pass started at */
+    unsigned long visited;      /* frames looked at this pass */
     unsigned int pass;          /* pass within the cycle */
     s_time_t next_cycle;        /* the cycle pause ends */
     s_time_t refilled;          /* token bucket */
@@ -328,7 +330,20 @@ static void census_fn(void *arg, struct cbps_index_entry *e,
         rcu_unlock_domain(d);
 }
 
-/* The cursor reached the top of memory: count the pass, maybe the cycle. */
+/*
+ * Each pass starts somewhere else (by the golden ratio, so starts spread
+ * evenly), so that no guest is always the last one scanned.
+ */
+static void next_start(void)
+{
+    unsigned long step = max_page / 1618 * 1000 ?: 1;   /* ~0.618 */
+
+    scan.start = (scan.start + step) % max_page;
+    scan.cursor = scan.start;
+    scan.visited = 0;
+}
+
+/* The pass has looked at every frame: count it, maybe the cycle. */
 static void end_pass(void)
 {
     const struct domain *d;
@@ -340,7 +355,7 @@ static void end_pass(void)
 
     scan.info.passes++;
     scan.info.splits = scan.ix.splits;
-    scan.cursor = 0;
+    next_start();
     scan.pass++;
     cycle_done = !cbps_index_next_pass(&scan.ix);
     if ( !cycle_done )
@@ -384,7 +399,7 @@ static void restart_cycle(void)
     spin_unlock(&cbps_lock);
     rcu_read_unlock(&domlist_read_lock);
 
-    scan.cursor = 0;
+    next_start();
     scan.pass = 0;
     cbps_index_start_cycle(&scan.ix, registered_frames());
 }
@@ -427,12 +442,14 @@ bool cbps_idle_work(void)
         const struct page_info *pg;
         struct snap *s;
 
-        if ( mfn >= max_page )
+        if ( scan.visited == max_page )
         {
             pass_done = true;
             break;
         }
-        scan.cursor++;
+        scan.visited++;
+        if ( ++scan.cursor == max_page )
+            scan.cursor = 0;
         frames++;
         if ( !mfn_valid(_mfn(mfn)) )
             continue;

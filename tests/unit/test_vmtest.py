@@ -54,6 +54,9 @@ expect('a guest oops is a cbps failure', v[0] == 'cbps' and 'guest' in v[1])
 v = judge(ALL_OFF[:2] + ['[ 5.1] xl[301]: segfault at 0 ip 0 sp 0 error 4'])
 expect('a dom0 xl segfault is an infra failure', v[0] == 'infra')
 
+v = judge(ALL_OFF[:2] + ['[ 5.1] cbps[301]: segfault at 0 ip 0 sp 0 error 4'])
+expect('our own dom0 tool crashing is a cbps failure', v[0] == 'cbps')
+
 v = judge(ALL_OFF[:2] + ['CBPS-INFRA: xl create g1 failed (exit 1)'])
 expect('a CBPS-INFRA marker is an infra failure', v[0] == 'infra')
 

@@ -18,12 +18,16 @@ check() {
 	if "$@"; then pass "$_n"; else fail "$_n" "'$*' failed"; fi
 }
 
+# Run between polls; dom0 replaces it to give up early on a crashed tool.
+wait_hook() { :; }
+
 # wait_for SECONDS CMD...: run CMD once a second until it succeeds.
 wait_for() {
 	_t=$1
 	shift
 	while [ "$_t" -gt 0 ]; do
 		"$@" && return 0
+		wait_hook
 		sleep 1
 		_t=$((_t - 1))
 	done

@@ -51,9 +51,13 @@ XEN_CRASH = re.compile(r'Panic on CPU|Assertion .* failed|Xen BUG at|'
 KERNEL_SPLAT = re.compile(r'BUG: |Oops|WARNING: CPU|general protection fault'
                           r'|Kernel panic')
 # dom0 userland dying: the TCG instability PLATFORM.md describes.
-DOM0_TOOL_CRASH = re.compile(r'(xl|sh|awk|xenstored|xenconsoled|cbps)'
+DOM0_TOOL_CRASH = re.compile(r'(xl|sh|awk|sed|grep|xenstored|xenconsoled)'
                              r'\[\d+\]: (segfault|general protection)|'
-                             r'traps: (xl|sh|awk)\[')
+                             r'traps: (xl|sh|awk|sed|grep)\[')
+# Our own dom0 tools crashing is our failure.
+OUR_TOOL_CRASH = re.compile(r'(cbps|cbps-recount)\[\d+\]: '
+                            r'(segfault|general protection)|'
+                            r'traps: (cbps|cbps-recount)\[')
 
 
 def qemu_cmd(name, log):
@@ -102,6 +106,9 @@ def judge(name, log, rc, timed_out):
     guest = near(lambda l: l.startswith('[g') and KERNEL_SPLAT.search(l), 30)
     if guest:
         return 'cbps', 'a guest kernel crashed', results, guest
+    ours = near(lambda l: not l.startswith('[g') and OUR_TOOL_CRASH.search(l))
+    if ours:
+        return 'cbps', 'a cbps dom0 tool crashed', results, ours
     infra = near(lambda l: l.startswith('CBPS-INFRA') or
                  (not l.startswith('[g') and DOM0_TOOL_CRASH.search(l)))
     if infra:
