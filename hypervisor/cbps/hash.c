@@ -3,8 +3,8 @@
  * hash.c: page hashing (the thesis's PH component).
  *
  * The hash only proposes candidates; a byte compare decides.  So what
- * matters is speed and an even spread, not strength against an attacker
- * (a guest that forges collisions only wastes its own compares).
+ * matters is speed and an even spread; against a guest that crafts
+ * pages, the seed is a per-boot secret (see cbps_hash_page()).
  * xxHash64 won over SuperFastHash on the numbers in
  * scripts/bench-scanner.sh; both are here so that the benchmark measures
  * the very code Xen runs.  xxHash64 follows the reference specification

@@ -15,10 +15,14 @@ uint64_t cbps_xxh64(const void *p, size_t len, uint64_t seed);
 /* SuperFastHash (Hsieh), the thesis's choice; kept for the benchmark. */
 uint32_t cbps_sfh(const void *p, size_t len);
 
-/* The hash of one 4 KiB page. */
-static inline uint64_t cbps_hash_page(const void *p)
+/*
+ * The hash of one 4 KiB page.  Xen seeds it at random each boot: with a
+ * known seed a guest could craft pages whose hashes pile into one index
+ * chain.
+ */
+static inline uint64_t cbps_hash_page(const void *p, uint64_t seed)
 {
-    return cbps_xxh64(p, 4096, 0);
+    return cbps_xxh64(p, 4096, seed);
 }
 
 /* Is the page all zeroes?  (Stops at the first non-zero word.) */

@@ -53,6 +53,7 @@ void cbps_index_init(struct cbps_index *ix, void *mem, uint32_t cap)
     ix->bucket = (uint32_t *)(ix->ent + cap);
     ix->bucket_mask = pow2_floor(cap) - 1;
     ix->splits = 0;
+    ix->span = ~0ULL;
     cbps_index_reset(ix, 0, ~0ULL);
 }
 
@@ -69,21 +70,18 @@ void cbps_index_start_cycle(struct cbps_index *ix, uint64_t nr_frames)
     uint64_t per_pass = ix->cap - ix->cap / 4;
     uint64_t passes = (nr_frames + per_pass - 1) / per_pass;
 
-    if ( passes <= 1 )
-        cbps_index_reset(ix, 0, ~0ULL);
-    else
-        cbps_index_reset(ix, 0, ~0ULL / passes);
+    ix->span = passes <= 1 ? ~0ULL : ~0ULL / passes;
+    cbps_index_reset(ix, 0, ix->span);
 }
 
 bool cbps_index_next_pass(struct cbps_index *ix)
 {
-    uint64_t span = ix->hi - ix->lo;   /* width - 1 */
     uint64_t lo;
 
     if ( ix->hi == ~0ULL )
         return false;
     lo = ix->hi + 1;
-    cbps_index_reset(ix, lo, ~0ULL - lo < span ? ~0ULL : lo + span);
+    cbps_index_reset(ix, lo, ~0ULL - lo < ix->span ? ~0ULL : lo + ix->span);
     return true;
 }
 
@@ -98,7 +96,7 @@ struct cbps_index_entry *cbps_index_find(struct cbps_index *ix, uint64_t hash)
     uint32_t i;
 
     for ( i = *head(ix, hash); i != CBPS_INDEX_NIL; i = ix->ent[i].next )
-        if ( ix->ent[i].hash == hash )
+        if ( ix->ent[i].hash == hash && ix->ent[i].kind == CBPS_IK_CONTENT )
             return &ix->ent[i];
     return NULL;
 }
@@ -125,7 +123,7 @@ static void shrink_to(struct cbps_index *ix, uint64_t hi)
 }
 
 bool cbps_index_add(struct cbps_index *ix, uint64_t hash, uint16_t domid,
-                    uint64_t mfn)
+                    enum cbps_index_kind kind, uint64_t mfn)
 {
     struct cbps_index_entry *e;
     uint32_t i, *h;
@@ -134,7 +132,8 @@ bool cbps_index_add(struct cbps_index *ix, uint64_t hash, uint16_t domid,
         return false;
 
     for ( i = *head(ix, hash); i != CBPS_INDEX_NIL; i = ix->ent[i].next )
-        if ( ix->ent[i].hash == hash && ix->ent[i].domid == domid )
+        if ( ix->ent[i].hash == hash && ix->ent[i].domid == domid &&
+             ix->ent[i].kind == kind )
         {
             ix->ent[i].count++;
             return true;
@@ -161,6 +160,7 @@ bool cbps_index_add(struct cbps_index *ix, uint64_t hash, uint16_t domid,
     e->mfn = mfn;
     e->count = 1;
     e->domid = domid;
+    e->kind = kind;
     e->seen = 0;
     e->pad = 0;
     h = head(ix, hash);
@@ -183,15 +183,24 @@ void cbps_index_walk(struct cbps_index *ix,
     for ( b = 0; b <= ix->bucket_mask; b++ )
         for ( i = ix->bucket[b]; i != CBPS_INDEX_NIL; i = ix->ent[i].next )
         {
+            const struct cbps_index_entry *e = &ix->ent[i];
             unsigned int n = 0, nth = 0;
 
-            if ( ix->ent[i].seen )
+            if ( e->seen )
                 continue;
+            if ( e->kind != CBPS_IK_CONTENT )
+            {
+                ix->ent[i].seen = 1;
+                fn(arg, &ix->ent[i], 0, 0);
+                continue;
+            }
             /* Entries of one hash share a chain: count, then visit them. */
             for ( j = i; j != CBPS_INDEX_NIL; j = ix->ent[j].next )
-                n += ix->ent[j].hash == ix->ent[i].hash;
+                n += ix->ent[j].hash == e->hash &&
+                     ix->ent[j].kind == CBPS_IK_CONTENT;
             for ( j = i; j != CBPS_INDEX_NIL; j = ix->ent[j].next )
-                if ( ix->ent[j].hash == ix->ent[i].hash )
+                if ( ix->ent[j].hash == e->hash &&
+                     ix->ent[j].kind == CBPS_IK_CONTENT )
                 {
                     ix->ent[j].seen = 1;
                     fn(arg, &ix->ent[j], n, nth++);

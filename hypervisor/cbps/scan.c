@@ -37,6 +37,7 @@
 #include <xen/init.h>
 #include <xen/lib.h>
 #include <xen/mm.h>
+#include <xen/random.h>
 #include <xen/rcupdate.h>
 #include <xen/sched.h>
 #include <xen/softirq.h>
@@ -74,7 +75,10 @@ static struct {
     s_time_t next_cycle;        /* the cycle pause ends */
     s_time_t refilled;          /* token bucket */
     uint64_t tokens;
+    uint64_t seed;              /* per-boot hash seed */
     uint64_t zero_hash;
+    unsigned long nr_frames;    /* max_page at boot: tag[] covers these */
+    bool ready;                 /* set up; else the scanner stays off */
     struct snap *snap;          /* cbps_opts.max_domains of them */
     unsigned int nsnap;
     struct cbps_census total_cur, total_last;
@@ -176,7 +180,9 @@ static uint64_t *filter(const struct page_info *pg, struct cbps_census *c)
 {
     unsigned long type = pg->u.inuse.type_info;
 
-    if ( is_special_page(pg) )
+    /* Poisoned or going offline: reading it would be a machine check. */
+    if ( is_special_page(pg) || (pg->count_info & PGC_broken) ||
+         !page_state_is(pg, inuse) )
         return &c->other_skipped;
     switch ( type & PGT_type_mask )
     {
@@ -211,11 +217,16 @@ static enum cmp compare(struct cbps_index_entry *e, const void *va,
     pg = mfn_to_page(_mfn(e->mfn));
     if ( !get_page(pg, ed) )
         return CMP_CHANGED;
+    if ( (pg->count_info & PGC_broken) || !page_state_is(pg, inuse) )
+    {
+        put_page(pg);
+        return CMP_CHANGED;
+    }
 
     eva = __map_domain_page(pg);
     if ( !memcmp(eva, va, PAGE_SIZE) )
         r = CMP_IDENTICAL;
-    else if ( cbps_hash_page(eva) != h )
+    else if ( cbps_hash_page(eva, scan.seed) != h )
     {
         r = CMP_CHANGED;
         if ( ed == owner )
@@ -234,6 +245,7 @@ static bool scan_frame(unsigned long mfn, struct snap *s)
 {
     struct page_info *pg = mfn_to_page(_mfn(mfn));
     struct cbps_census *c = &s->acc;
+    enum cbps_index_kind kind = CBPS_IK_CONTENT;
     struct cbps_index_entry *e;
     uint64_t *skip, h;
     const void *va;
@@ -252,7 +264,7 @@ static bool scan_frame(unsigned long mfn, struct snap *s)
     }
 
     va = __map_domain_page(pg);
-    h = cbps_hash_page(va);
+    h = cbps_hash_page(va, scan.seed);
     scan.info.hashed++;
 
     /* Tag 0 means "never hashed", so a new frame is never stable. */
@@ -262,21 +274,16 @@ static bool scan_frame(unsigned long mfn, struct snap *s)
 
     if ( !cbps_index_covers(&scan.ix, h) )
         goto out;
-    c->scanned++;
 
+    /*
+     * Every frame of the pass goes into the index, candidates or not, so
+     * that all counts come from the entries that survive the pass.
+     */
     if ( !cbps_opts.zero && h == scan.zero_hash && cbps_page_is_zero(va) )
-    {
-        c->zero++;
-        goto out;
-    }
-    if ( cbps_opts.stable && old != tag )
-    {
-        c->unstable++;
-        goto out;
-    }
-
-    e = cbps_index_find(&scan.ix, h);
-    if ( e )
+        kind = CBPS_IK_ZERO;
+    else if ( cbps_opts.stable && old != tag )
+        kind = CBPS_IK_UNSTABLE;
+    else if ( (e = cbps_index_find(&scan.ix, h)) != NULL )
     {
         switch ( compare(e, va, h, s->d, mfn) )
         {
@@ -285,17 +292,16 @@ static bool scan_frame(unsigned long mfn, struct snap *s)
             break;
         case CMP_COLLISION:
             scan.info.collisions++;
-            c->uncompared++;
-            goto out;
+            kind = CBPS_IK_UNCOMPARED;
+            break;
         case CMP_CHANGED:
             scan.info.changed++;
-            c->uncompared++;
-            goto out;
+            kind = CBPS_IK_UNCOMPARED;
+            break;
         }
     }
     /* Refused only if the interval shrank below h: a later pass takes it. */
-    if ( !cbps_index_add(&scan.ix, h, s->d->domain_id, mfn) )
-        c->scanned--;
+    cbps_index_add(&scan.ix, h, s->d->domain_id, kind, mfn);
 
  out:
     unmap_domain_page(va);
@@ -303,29 +309,43 @@ static bool scan_frame(unsigned long mfn, struct snap *s)
     return true;
 }
 
+/* Count one index entry into its domain's census and the total. */
+static void count_entry(struct cbps_census *c, const struct cbps_index_entry *e,
+                        unsigned int ndoms)
+{
+    c->scanned += e->count;
+    switch ( e->kind )
+    {
+    case CBPS_IK_ZERO:
+        c->zero += e->count;
+        break;
+    case CBPS_IK_UNSTABLE:
+        c->unstable += e->count;
+        break;
+    case CBPS_IK_UNCOMPARED:
+        c->uncompared += e->count;
+        break;
+    default:
+        c->self_dup += e->count - 1;
+        if ( ndoms > 1 )
+            c->shared++;
+        else
+            c->unique++;
+        break;
+    }
+}
+
 static void census_fn(void *arg, struct cbps_index_entry *e,
                       unsigned int ndoms, unsigned int nth)
 {
     struct domain *d = rcu_lock_domain_by_id(e->domid);
     struct cbps_domain *c = d ? dom_cbps(d) : NULL;
-    struct cbps_census *t = &scan.total_cur;
 
-    t->self_dup += e->count - 1;
-    if ( ndoms > 1 )
-        t->shared++;
-    else
-        t->unique++;
+    count_entry(&scan.total_cur, e, ndoms);
     if ( nth )
-        t->inter_saving++;
-
+        scan.total_cur.inter_saving++;
     if ( c )
-    {
-        c->cur.self_dup += e->count - 1;
-        if ( ndoms > 1 )
-            c->cur.shared++;
-        else
-            c->cur.unique++;
-    }
+        count_entry(&c->cur, e, ndoms);
     if ( d )
         rcu_unlock_domain(d);
 }
@@ -336,9 +356,9 @@ static void census_fn(void *arg, struct cbps_index_entry *e,
  */
 static void next_start(void)
 {
-    unsigned long step = max_page / 1618 * 1000 ?: 1;   /* ~0.618 */
+    unsigned long step = scan.nr_frames / 1618 * 1000 ?: 1;   /* ~0.618 */
 
-    scan.start = (scan.start + step) % max_page;
+    scan.start = (scan.start + step) % scan.nr_frames;
     scan.cursor = scan.start;
     scan.visited = 0;
 }
@@ -422,7 +442,7 @@ bool cbps_idle_work(void)
     bool pass_done = false;
     s_time_t start;
 
-    if ( !cbps_opts.enabled || !cbps_opts.rate ||
+    if ( !scan.ready || !cbps_opts.rate ||
          !ACCESS_ONCE(cbps_nr_registered) || !spin_trylock(&scan_lock) )
         return false;
 
@@ -442,13 +462,13 @@ bool cbps_idle_work(void)
         const struct page_info *pg;
         struct snap *s;
 
-        if ( scan.visited == max_page )
+        if ( scan.visited == scan.nr_frames )
         {
             pass_done = true;
             break;
         }
         scan.visited++;
-        if ( ++scan.cursor == max_page )
+        if ( ++scan.cursor == scan.nr_frames )
             scan.cursor = 0;
         frames++;
         if ( !mfn_valid(_mfn(mfn)) )
@@ -528,6 +548,8 @@ int cbps_scan_set_op(const struct cbps_scan_info *set)
     bool zero = set->flags & CBPS_SCAN_F_ZERO;
     bool stable = set->flags & CBPS_SCAN_F_STABLE;
 
+    if ( !scan.ready )
+        return -ENODEV;
     if ( set->rate > CBPS_RATE_LIMIT || set->interval_ms > CBPS_INTERVAL_LIMIT ||
          (set->flags & ~(CBPS_SCAN_F_ZERO | CBPS_SCAN_F_STABLE)) )
         return -EINVAL;
@@ -575,14 +597,18 @@ int __init cbps_scan_init(void)
     if ( !cbps_opts.enabled )
         return 0;
 
+    /* Memory hot-added later is past tag[]: the scanner leaves it out. */
+    scan.nr_frames = max_page;
     mem = vzalloc(cbps_index_bytes(cap));
-    scan.tag = vzalloc(max_page);
+    scan.tag = vzalloc(scan.nr_frames);
     scan.snap = xzalloc_array(struct snap, cbps_opts.max_domains);
     if ( !mem || !scan.tag || !scan.snap )
     {
         vfree(mem);
         vfree(scan.tag);
         xfree(scan.snap);
+        scan.tag = NULL;
+        scan.snap = NULL;
         printk(XENLOG_ERR "cbps: no memory for the scanner: scanning off\n");
         cbps_opts.rate = 0;
         return -ENOMEM;
@@ -590,14 +616,16 @@ int __init cbps_scan_init(void)
 
     cbps_index_init(&scan.ix, mem, cap);
     cbps_index_start_cycle(&scan.ix, 0);
-    scan.zero_hash = cbps_hash_page(zero_page);
+    scan.seed = ((uint64_t)get_random() << 32) | get_random();
+    scan.zero_hash = cbps_hash_page(zero_page, scan.seed);
     scan.info.index_entries = cap;
     scan.info.index_bytes = cbps_index_bytes(cap);
-    scan.info.tag_bytes = max_page;
+    scan.info.tag_bytes = scan.nr_frames;
+    scan.ready = true;
 
     printk(XENLOG_INFO "cbps: scan rate %u frames/s, content index %u "
            "entries (%"PRIu64" KiB, RAM/%u), volatility tags %lu KiB\n",
            cbps_opts.rate, cap, scan.info.index_bytes >> 10, INDEX_RAM_SHARE,
-           max_page >> 10);
+           scan.nr_frames >> 10);
     return 0;
 }

@@ -64,13 +64,13 @@ static void test_identical(void)
 
     setup(64);
     for ( i = 0; i < 100000; i++ )
-        ok &= cbps_index_add(&ix, 0x1234, 1, i);
+        ok &= cbps_index_add(&ix, 0x1234, 1, CBPS_IK_CONTENT, i);
     CHECK(ok);
     CHECK(ix.used == 1 && ix.ent[0].count == 100000);
     CHECK(ix.ent[0].mfn == 0);      /* the first frame stays the sample */
     /* The same content in three domains: three entries, no more. */
     for ( i = 0; i < 3000; i++ )
-        cbps_index_add(&ix, 0x1234, 2 + i % 3, i);
+        cbps_index_add(&ix, 0x1234, 2 + i % 3, CBPS_IK_CONTENT, i);
     CHECK(ix.used == 4 && ix.splits == 0);
     CHECK(consistent());
 }
@@ -93,11 +93,11 @@ static void count_fn(void *arg, struct cbps_index_entry *e,
 static void test_walk_groups(void)
 {
     setup(64);
-    cbps_index_add(&ix, 7, 1, 0);
-    cbps_index_add(&ix, 7, 1, 1);
-    cbps_index_add(&ix, 7, 2, 2);
-    cbps_index_add(&ix, 7 + 64, 3, 3);  /* same chain, other content */
-    cbps_index_add(&ix, 9, 3, 4);
+    cbps_index_add(&ix, 7, 1, CBPS_IK_CONTENT, 0);
+    cbps_index_add(&ix, 7, 1, CBPS_IK_CONTENT, 1);
+    cbps_index_add(&ix, 7, 2, CBPS_IK_CONTENT, 2);
+    cbps_index_add(&ix, 7 + 64, 3, CBPS_IK_CONTENT, 3);  /* same chain, other content */
+    cbps_index_add(&ix, 9, 3, CBPS_IK_CONTENT, 4);
     walk_entries = walk_frames = walk_max_ndoms = walk_firsts = 0;
     cbps_index_walk(&ix, count_fn, NULL);
     CHECK(walk_entries == 4 && walk_frames == 5 && walk_max_ndoms == 2);
@@ -106,6 +106,39 @@ static void test_walk_groups(void)
     walk_entries = 0;
     cbps_index_walk(&ix, count_fn, NULL);
     CHECK(walk_entries == 4);
+}
+
+static unsigned int kind_calls, kind_bad;
+
+static void kind_fn(void *arg, struct cbps_index_entry *e,
+                    unsigned int ndoms, unsigned int nth)
+{
+    kind_calls++;
+    if ( e->kind != CBPS_IK_CONTENT && (ndoms || nth) )
+        kind_bad++;
+    if ( e->kind == CBPS_IK_CONTENT && ndoms != 2 )
+        kind_bad++;
+}
+
+static void test_kinds(void)
+{
+    setup(64);
+    /* One hash: content in two domains, unstable in one, zero in one. */
+    cbps_index_add(&ix, 5, 1, CBPS_IK_CONTENT, 0);
+    cbps_index_add(&ix, 5, 2, CBPS_IK_CONTENT, 1);
+    cbps_index_add(&ix, 5, 1, CBPS_IK_UNSTABLE, 2);
+    cbps_index_add(&ix, 5, 1, CBPS_IK_UNSTABLE, 3);
+    cbps_index_add(&ix, 5, 3, CBPS_IK_ZERO, 4);
+    CHECK(ix.used == 4);
+    CHECK(cbps_index_find(&ix, 5)->kind == CBPS_IK_CONTENT);
+    kind_calls = kind_bad = 0;
+    cbps_index_walk(&ix, kind_fn, NULL);
+    CHECK(kind_calls == 4 && kind_bad == 0);
+
+    /* Only non-candidates under a hash: find() sees nothing. */
+    setup(64);
+    cbps_index_add(&ix, 6, 1, CBPS_IK_UNCOMPARED, 0);
+    CHECK(cbps_index_find(&ix, 6) == NULL);
 }
 
 static int cmp64(const void *a, const void *b)
@@ -126,7 +159,7 @@ static void test_distinct_overflow(void)
     for ( i = 0; i < N; i++ )
     {
         h[i] = rnd64();
-        cbps_index_add(&ix, h[i], 1, i);
+        cbps_index_add(&ix, h[i], 1, CBPS_IK_CONTENT, i);
         if ( ix.used > CAP )
             ok = 0;
     }
@@ -154,7 +187,7 @@ static void test_chain_collisions(void)
     setup(512);
     /* Same low bits: every entry lands in one bucket chain. */
     for ( i = 0; i < 500; i++ )
-        cbps_index_add(&ix, (uint64_t)i << 32, 1, i);
+        cbps_index_add(&ix, (uint64_t)i << 32, 1, CBPS_IK_CONTENT, i);
     for ( i = 0; i < 500; i++ )
     {
         const struct cbps_index_entry *e = cbps_index_find(&ix,
@@ -172,23 +205,23 @@ static void test_capacity_edge(void)
 
     setup(16);
     for ( i = 0; i < 16; i++ )
-        CHECK(cbps_index_add(&ix, (uint64_t)i << 60, 1, i));
+        CHECK(cbps_index_add(&ix, (uint64_t)i << 60, 1, CBPS_IK_CONTENT, i));
     CHECK(ix.used == 16 && ix.splits == 0 && ix.hi == ~0ULL);
     /* A frame of known content still counts when full. */
-    CHECK(cbps_index_add(&ix, 0, 1, 99));
+    CHECK(cbps_index_add(&ix, 0, 1, CBPS_IK_CONTENT, 99));
     CHECK(ix.ent[0].count == 2 && ix.splits == 0);
     /* One more distinct content makes it shrink: the top half goes. */
-    CHECK(cbps_index_add(&ix, 1, 1, 100));
+    CHECK(cbps_index_add(&ix, 1, 1, CBPS_IK_CONTENT, 100));
     CHECK(ix.splits == 1 && ix.hi == (~0ULL >> 1) && ix.used == 9);
     CHECK(consistent());
     /* Past the new end: refused, not counted. */
-    CHECK(!cbps_index_add(&ix, ~0ULL, 1, 101));
+    CHECK(!cbps_index_add(&ix, ~0ULL, 1, CBPS_IK_CONTENT, 101));
     CHECK(ix.used == 9);
 
     /* More domains on one hash than entries: refused, never overflows. */
     setup(4);
     for ( i = 0; i < 8; i++ )
-        cbps_index_add(&ix, 42, i, i);
+        cbps_index_add(&ix, 42, i, CBPS_IK_CONTENT, i);
     CHECK(ix.used <= 4 && consistent());
 }
 
@@ -215,7 +248,7 @@ static void test_cycle_coverage(void)
     do {
         passes++;
         for ( i = 0; i < N; i++ )
-            cbps_index_add(&ix, h[i], 1, i);
+            cbps_index_add(&ix, h[i], 1, CBPS_IK_CONTENT, i);
         if ( ix.used > CAP )
             ok = 0;
         for ( i = 0; i < N; i++ )
@@ -239,6 +272,7 @@ int main(void)
     test_sizing();
     test_identical();
     test_walk_groups();
+    test_kinds();
     test_distinct_overflow();
     test_chain_collisions();
     test_capacity_edge();

@@ -14,8 +14,8 @@ A run ends in one of:
          ../shared/PLATFORM.md on TCG instability): not our code
   timeout  the VM did not finish in time; no crash signature says whose
          fault it is
-Only infra and timeout are retried, at most --retries times, and every
-retry is printed.
+Only infra and timeout are retried, at most --retries times (default 2),
+and every retry is printed.
 """
 import argparse
 import os
@@ -40,6 +40,9 @@ SCENARIOS = {
     'bench': ('cbps=on', 'xen', 2048, 512),
 }
 
+QEMU_CPU = os.environ.get('CBPS_QEMU_CPU', 'max,-smap')
+QEMU_ACCEL = os.environ.get('CBPS_QEMU_ACCEL', 'tcg')
+
 XEN_COMMON = ('console=com1 com1=115200,8n1 loglvl=all '
               'guest_loglvl=all console_timestamps=boot')
 
@@ -62,10 +65,13 @@ OUR_TOOL_CRASH = re.compile(r'(cbps|cbps-recount)\[\d+\]: '
 
 def qemu_cmd(name, log):
     args, xen, mem, dom0_mem = SCENARIOS[name]
+    xen = os.environ.get('CBPS_XEN_BINARY', xen)
     xen_args = f'{XEN_COMMON} dom0_mem={dom0_mem}M {args}'.strip()
+    if os.environ.get('CBPS_XEN_EXTRA'):
+        xen_args += ',' + os.environ['CBPS_XEN_EXTRA']
     dom0 = (f'{OUT}/vmlinux.gz console=hvc0 earlyprintk=xen '
             f'cbps.scenario={name},{OUT}/dom0.cpio.gz')
-    return ['qemu-system-x86_64', '-accel', 'tcg', '-cpu', 'max,-smap',
+    return ['qemu-system-x86_64', '-accel', QEMU_ACCEL, '-cpu', QEMU_CPU,
             '-m', str(mem), '-smp', '2', '-display', 'none',
             '-monitor', 'none', '-serial', f'file:{log}', '-no-reboot',
             '-kernel', f'{OUT}/{xen}', '-append', xen_args, '-initrd', dom0]
@@ -166,9 +172,9 @@ def follow_demo(p, log, deadline):
 def run_once(name, attempt, timeout, demo=False):
     logdir = os.path.join(BUILD, 'vm-logs')
     os.makedirs(logdir, exist_ok=True)
-    log = os.path.join(logdir, f'{name}.{attempt}.log')
-    if os.path.exists(log):
-        os.unlink(log)
+    # A name per run: a later run must not hide an earlier failure's log.
+    log = os.path.join(logdir, f'{name}.{time.strftime("%H%M%S")}.'
+                       f'{attempt}.log')
     start = time.time()
     p = subprocess.Popen(qemu_cmd(name, log), stdin=subprocess.DEVNULL,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -215,7 +221,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('scenarios', nargs='*',
                     default=['ring', 'off', 'stock', 'census'])
-    ap.add_argument('--retries', type=int, default=1,
+    ap.add_argument('--retries', type=int, default=2,
                     help='reruns after an infra or timeout failure')
     ap.add_argument('--timeout', type=int, default=900,
                     help='seconds one boot may take')

@@ -3,7 +3,8 @@
 
 # start_guest NAME TEST [KERNEL ARGS...]: create a PV guest that runs the
 # guest scenario TEST, from $ramdisk if set.  An xl failure is the
-# toolstack's, not cbps's.
+# toolstack's, not cbps's.  Guests are created one at a time: parallel
+# xl creates made dom0 programs crash more often under TCG.
 start_guest() {
 	_n=$1
 	_t=$2

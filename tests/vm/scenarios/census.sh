@@ -1,6 +1,6 @@
 # The live census against an offline recount of memory dumps, on three
-# quiet guests: g1 and g2 boot the same image, g3 an image with 16 MiB
-# that no other guest has.  Xen: cbps=on,rate=50000,interval=0.
+# quiet guests: g1 and g2 boot the same image, g3 an image that fills
+# 16 MiB with random bytes at boot, which no other guest has.  Xen: cbps=on,rate=50000,interval=0.
 #
 # expect: dom0/registered dom0/cycles-after-boot dom0/census-shown
 # expect: dom0/dumped dom0/recount-ran dom0/next-cycle
@@ -13,12 +13,11 @@ cycle() {
 }
 cycle_ge() { [ "$(cycle)" -ge "$1" ] 2>/dev/null; }
 
-start_guest g1 idle &
-start_guest g2 idle &
+start_guest g1 idle
+start_guest g2 idle
 ramdisk=/guest/domU-odd.cpio.gz
-start_guest g3 idle &
+start_guest g3 idle
 ramdisk=
-wait
 if wait_for 180 registered_is 3; then pass registered; else fail registered; fi
 d1=$(domid g1)
 d2=$(domid g2)

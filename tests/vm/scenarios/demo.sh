@@ -17,9 +17,8 @@ run cbps status
 show ""
 show "== starting three PV guests (128 MiB each); each runs: insmod cs.ko"
 for g in g1 g2 g3; do
-	start_guest $g demo cbps_expect=1000 &
+	start_guest $g demo cbps_expect=1000
 done
-wait
 if wait_for 180 registered_is 3; then pass registered; else fail registered; fi
 run xl list
 run cbps list

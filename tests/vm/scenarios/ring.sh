@@ -26,10 +26,9 @@ cbps status | tee /tmp/status
 check max-domains-applied has "of at most 3" /tmp/status
 check status-on has "^cbps: on" /tmp/status
 
-start_guest g1 ring cbps_expect=300 cbps_exit=rmmod &
-start_guest g2 ring cbps_expect=50 &
-start_guest g3 stall cbps_expect=301 &
-wait
+start_guest g1 ring cbps_expect=300 cbps_exit=rmmod
+start_guest g2 ring cbps_expect=50
+start_guest g3 stall cbps_expect=301
 if wait_for 180 registered_is 3; then
 	pass three-registered
 else
