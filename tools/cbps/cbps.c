@@ -86,6 +86,24 @@ static int parse_ulong(const char *s, unsigned long max, unsigned long *out)
 	return 0;
 }
 
+/*
+ * Fill op->u.dom with the registered guest after *next and move *next
+ * past it.  Returns 0, -ENOENT when there is none, or another -errno.
+ */
+static int next_domain(uint32_t *next)
+{
+	int rc;
+
+	if (*next >= DOMID_FIRST_RESERVED)
+		return -ENOENT;
+	memset(op, 0, sizeof(*op));
+	op->u.dom.domid = *next;
+	rc = call(CBPS_OP_domain_info);
+	if (!rc)
+		*next = op->u.dom.domid + 1u;
+	return rc;
+}
+
 static int cmd_status(void)
 {
 	struct cbps_global_stats *s = &op->u.stats;
@@ -123,16 +141,9 @@ static int cmd_list(void)
 	printf("%5s %10s %10s %10s %10s %9s %9s %8s %8s\n", "DOMID",
 	       "RING_MFN", "POSTED", "CONSUMED", "PENDING", "RING_FULL",
 	       "RING_ERR", "VIRQS", "KICKS");
-	while (next < DOMID_FIRST_RESERVED) {
+	while ((rc = next_domain(&next)) == 0) {
 		const struct cbps_dom_stats *s = &op->u.dom.stats;
 
-		memset(op, 0, sizeof(*op));
-		op->u.dom.domid = next;
-		rc = call(CBPS_OP_domain_info);
-		if (rc == -ENOENT)
-			break;
-		if (rc)
-			return fail("domain_info", rc);
 		printf("%5u %#10" PRIx64 " %10" PRIu64 " %10" PRIu64
 		       " %10" PRIu64 " %9" PRIu64 " %9" PRIu64 " %8" PRIu64
 		       " %8" PRIu64 "\n",
@@ -147,8 +158,9 @@ static int cmd_list(void)
 		t.virqs += s->virqs;
 		t.kicks += s->kicks;
 		n++;
-		next = op->u.dom.domid + 1u;
 	}
+	if (rc != -ENOENT)
+		return fail("domain_info", rc);
 	printf("%5s %10u %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %9" PRIu64
 	       " %9" PRIu64 " %8" PRIu64 " %8" PRIu64 "\n",
 	       "total", n, t.posted, t.consumed, t.pending, t.ring_full,
@@ -188,18 +200,8 @@ static int cmd_census(void)
 	       "SCANNED", "ZERO", "UNSTABLE", "UNCMP", "UNIQUE", "SELF_DUP",
 	       "SHARED", "PGTABLE", "SKIPPED");
 
-	while (next < DOMID_FIRST_RESERVED) {
-		uint16_t domid;
-
-		memset(op, 0, sizeof(*op));
-		op->u.dom.domid = next;
-		rc = call(CBPS_OP_domain_info);
-		if (rc == -ENOENT)
-			break;
-		if (rc)
-			return fail("domain_info", rc);
-		domid = op->u.dom.domid;
-		next = domid + 1u;
+	while ((rc = next_domain(&next)) == 0) {
+		uint16_t domid = op->u.dom.domid;
 
 		memset(op, 0, sizeof(*op));
 		op->u.census.domid = domid;
@@ -211,6 +213,8 @@ static int cmd_census(void)
 		snprintf(who, sizeof(who), "%u", domid);
 		print_census(who, c);
 	}
+	if (rc != -ENOENT)
+		return fail("domain_info", rc);
 
 	memset(op, 0, sizeof(*op));
 	op->u.census.domid = CBPS_CENSUS_TOTAL;

@@ -3,8 +3,8 @@
 #
 # expect: dom0/xen-says-off dom0/status-exit dom0/status-says-off
 # expect: dom0/list-exit dom0/guests-exited
-# expect: g1/insmod-refused g1/insmod-eopnotsupp g1/one-dmesg-line
-# expect: g1/dmesg-says-off g1/no-proc g1/not-loaded
+# expect: g1/insmod-refused g1/insmod-errno g1/one-dmesg-line
+# expect: g1/dmesg-says-why g1/no-proc g1/not-loaded
 
 xl dmesg >/tmp/xen-dmesg
 check xen-says-off has "cbps: off (boot Xen with cbps=on to enable)" /tmp/xen-dmesg
@@ -16,7 +16,7 @@ check status-says-off has "cbps is off in Xen" /tmp/status
 cbps list >/dev/null 2>&1
 check list-exit [ $? = 3 ]
 
-start_guest g1 off
+start_guest g1 refused cbps_why=off
 if wait_for 300 guests_gone; then
 	pass guests-exited
 else

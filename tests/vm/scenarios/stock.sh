@@ -3,8 +3,8 @@
 # insmod reports ENODEV).
 #
 # expect: dom0/status-exit dom0/status-says-no-cbps dom0/guests-exited
-# expect: g1/insmod-refused g1/insmod-enodev g1/one-dmesg-line
-# expect: g1/dmesg-says-no-cbps g1/no-proc g1/not-loaded
+# expect: g1/insmod-refused g1/insmod-errno g1/one-dmesg-line
+# expect: g1/dmesg-says-why g1/no-proc g1/not-loaded
 
 cbps status >/tmp/status 2>&1
 rc=$?
@@ -12,7 +12,7 @@ cat /tmp/status
 check status-exit [ $rc = 3 ]
 check status-says-no-cbps has "this Xen has no cbps interface" /tmp/status
 
-start_guest g1 nocbps
+start_guest g1 refused cbps_why=nocbps
 if wait_for 300 guests_gone; then
 	pass guests-exited
 else
