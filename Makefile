@@ -20,8 +20,14 @@ setup:
 xen: setup
 	@scripts/build-xen.sh
 
+# cs.ko for each guest kernel: build/out/cs-KVER.ko.
 module: setup
-	@$(MAKE) -s -C guest/cs_module KVER=$(KVER)
+	@mkdir -p $(BUILD)/out
+	@for k in $$(cat $(BUILD)/kver $(BUILD)/kver-odd 2>/dev/null); do \
+		$(MAKE) -s -C guest/cs_module KVER=$$k clean >/dev/null && \
+		$(MAKE) -s -C guest/cs_module KVER=$$k && \
+		cp guest/cs_module/cs.ko $(BUILD)/out/cs-$$k.ko || exit 1; \
+	done
 
 tool: setup
 	@mkdir -p $(BUILD)/out

@@ -9,10 +9,11 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 kver=$(cat "$BUILD/kver")
+okver=$(cat "$BUILD/kver-odd" 2>/dev/null || true)
 debs="$BUILD/dl/debs"
 root="$BUILD/root"
 stamp="$root/.cbps-fetched"
-want="$kver $XEN_DEB_VERSION stock"
+want="$kver $XEN_DEB_VERSION stock $okver"
 
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
 	exit 0
@@ -23,7 +24,8 @@ pkgs="linux-image-$kver xen-utils-4.17=$v xen-utils-common=$v
 	libxencall1=$v libxenevtchn1=$v libxenforeignmemory1=$v
 	libxengnttab1=$v libxenmisc4.17=$v libxenstore4=$v libxentoollog1=$v
 	libxendevicemodel1=$v libxentoolcore1=$v libxenhypfs1=$v
-	xenstore-utils=$v libyajl2 xen-hypervisor-4.17-amd64=$v"
+	xenstore-utils=$v libyajl2 xen-hypervisor-4.17-amd64=$v
+	${okver:+linux-image-$okver}"
 log "downloading guest kernel $kver and xl toolstack $v"
 rm -rf "$debs" "$root"
 mkdir -p "$debs" "$root" "$BUILD/out"
@@ -35,7 +37,8 @@ done
 [ -x "$root/usr/lib/xen-4.17/bin/xl" ] || die "xl did not unpack"
 
 # The bzImage payload is an xz stream: find it and unpack the ELF.
-python3 - "$root/boot/vmlinuz-$kver" "$BUILD/out/vmlinux.xz" <<'PY'
+extract_vmlinux() {
+	python3 - "$1" "$2.xz" <<'PY'
 import sys
 data = open(sys.argv[1], 'rb').read()
 off = data.find(b'\xfd7zXZ\x00')
@@ -43,10 +46,17 @@ if off < 0:
     sys.exit('no xz stream in the bzImage')
 open(sys.argv[2], 'wb').write(data[off:])
 PY
-xz -dc "$BUILD/out/vmlinux.xz" 2>/dev/null >"$BUILD/out/vmlinux" || true
-rm -f "$BUILD/out/vmlinux.xz"
-head -c 4 "$BUILD/out/vmlinux" | grep -q ELF || die "vmlinux extraction failed"
-gzip -1 -f "$BUILD/out/vmlinux"
+	xz -dc "$2.xz" 2>/dev/null >"$2" || true
+	rm -f "$2.xz"
+	head -c 4 "$2" | grep -q ELF || die "vmlinux extraction from $1 failed"
+	gzip -1 -f "$2"
+}
+extract_vmlinux "$root/boot/vmlinuz-$kver" "$BUILD/out/vmlinux"
+if [ -n "$okver" ]; then
+	extract_vmlinux "$root/boot/vmlinuz-$okver" "$BUILD/out/vmlinux-odd"
+else
+	cp "$BUILD/out/vmlinux.gz" "$BUILD/out/vmlinux-odd.gz"
+fi
 # QEMU's multiboot loader wants the hypervisor uncompressed.
 zcat "$root/boot/xen-4.17-amd64.gz" >"$BUILD/out/xen-stock"
 echo "$want" >"$stamp"

@@ -6,7 +6,7 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 stamp="$BUILD/.setup-host.stamp"
-want="v4"
+want="v5"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -s "$BUILD/kver" ]; then
 	exit 0
 fi
@@ -31,5 +31,23 @@ kver=${pkg#linux-image-}
 apt-get install -y -qq --no-install-recommends "linux-headers-$kver" >/dev/null
 echo "$kver" >"$BUILD/kver"
 
+# The census test's odd guest boots another Debian 6.1 build when the
+# archive has one (bookworm's main kernel besides the security update's).
+oddpkg=
+for v in $(apt-cache madison linux-image-amd64 | awk '{ print $3 }' |
+	grep -v '+'); do
+	p=$(apt-cache show "linux-image-amd64=$v" |
+		sed -n 's/^Depends: \(linux-image-[0-9][^ ,]*\).*/\1/p' | head -n 1)
+	if [ -n "$p" ] && [ "$p" != "$pkg" ]; then
+		oddpkg=$p
+		break
+	fi
+done
+rm -f "$BUILD/kver-odd"
+if [ -n "$oddpkg" ] && apt-get install -y -qq --no-install-recommends \
+	"linux-headers-${oddpkg#linux-image-}" >/dev/null; then
+	echo "${oddpkg#linux-image-}" >"$BUILD/kver-odd"
+fi
+
 echo "$want" >"$stamp"
-log "host set-up done (guest kernel $kver)"
+log "host set-up done (guest kernel $kver, odd guest's: $(cat "$BUILD/kver-odd" 2>/dev/null || echo "the same"))"

@@ -7,6 +7,7 @@ set -euo pipefail
 . "$(dirname "$0")/../../scripts/common.sh"
 
 kver=$(cat "$BUILD/kver")
+okver=$(cat "$BUILD/kver-odd" 2>/dev/null || echo "$kver")
 root="$BUILD/root"
 out="$BUILD/out"
 vm="$CBPS_ROOT/tests/vm"
@@ -29,14 +30,14 @@ rm -rf "$g"
 add_busybox "$g"
 install -m 755 "$vm/guest/init" "$g/init"
 mkdir -p "$g/cbps/scenarios"
-cp "$CBPS_ROOT/guest/cs_module/cs.ko" "$g/cbps/cs.ko"
+cp "$out/cs-$kver.ko" "$g/cbps/cs.ko"
 cp "$vm"/common.sh "$vm"/guest/*.sh "$g/cbps/scenarios/"
 pack "$g" "$out/domU.cpio.gz"
 
-# The odd guest of the census test: the same image plus a boot step that
-# fills 16 MiB with random bytes no other guest has.  Made at boot, not
-# shipped: a 16 MiB incompressible blob inside dom0's initramfs went with
-# dom0 programs crashing far more often under TCG.
+# The odd guest of the census test: it boots another Debian kernel build
+# where the archive has one (cs.ko built for it), and fills 16 MiB with
+# random bytes at boot, which no other guest has.
+cp "$out/cs-$okver.ko" "$g/cbps/cs.ko"
 mkdir -p "$g/etc"
 cat >"$g/etc/odd" <<'ODD'
 mkdir -p /odd
@@ -83,7 +84,8 @@ cp -L /lib64/ld-linux-x86-64.so.2 "$d/lib64/"
 # the one that matches the toolstack.
 cp -L "$root/usr/lib/x86_64-linux-gnu/libxencall.so.1" "$d/lib/x86_64-linux-gnu/"
 
-cp "$out/vmlinux.gz" "$out/domU.cpio.gz" "$out/domU-odd.cpio.gz" "$d/guest/"
+cp "$out/vmlinux.gz" "$out/vmlinux-odd.gz" "$out/domU.cpio.gz" \
+	"$out/domU-odd.cpio.gz" "$d/guest/"
 cp "$vm"/common.sh "$vm"/dom0/lib.sh "$vm"/scenarios/*.sh "$d/scenarios/"
 pack "$d" "$out/dom0.cpio.gz"
 log "images: $(du -h "$out/dom0.cpio.gz" | cut -f1) dom0, $(du -h "$out/domU.cpio.gz" | cut -f1) domU"

@@ -2,7 +2,7 @@
 . /scenarios/common.sh
 
 # start_guest NAME TEST [KERNEL ARGS...]: create a PV guest that runs the
-# guest scenario TEST, from $ramdisk if set.  An xl failure is the
+# guest scenario TEST, from $kernel and $ramdisk if set.  An xl failure is the
 # toolstack's, not cbps's.  Guests are created one at a time: parallel
 # xl creates made dom0 programs crash more often under TCG.
 start_guest() {
@@ -12,7 +12,7 @@ start_guest() {
 	cat >"/tmp/$_n.cfg" <<EOC
 name="$_n"
 type="pv"
-kernel="/guest/vmlinux.gz"
+kernel="${kernel:-/guest/vmlinux.gz}"
 ramdisk="${ramdisk:-/guest/domU.cpio.gz}"
 memory=128
 vcpus=1
