@@ -325,6 +325,23 @@ static void cbps_global_stats(struct cbps_global_stats *s)
     spin_unlock(&cbps_lock);
 }
 
+/* Sub-commands only the control domain may use. */
+static bool control_only(uint32_t cmd)
+{
+    switch ( cmd )
+    {
+    case CBPS_OP_domain_info:
+    case CBPS_OP_stats:
+    case CBPS_OP_test_post:
+    case CBPS_OP_census:
+    case CBPS_OP_scan_info:
+    case CBPS_OP_scan_set:
+        return true;
+    default:
+        return false;
+    }
+}
+
 long cbps_memory_op(XEN_GUEST_HANDLE_PARAM(void) arg)
 {
     struct domain *currd = current->domain;
@@ -340,6 +357,8 @@ long cbps_memory_op(XEN_GUEST_HANDLE_PARAM(void) arg)
 
     if ( op.pad )
         rc = -EINVAL;
+    else if ( control_only(op.cmd) && !is_control_domain(currd) )
+        rc = -EPERM;
     else switch ( op.cmd )
     {
     case CBPS_OP_query:
@@ -363,9 +382,7 @@ long cbps_memory_op(XEN_GUEST_HANDLE_PARAM(void) arg)
         break;
 
     case CBPS_OP_domain_info:
-        if ( !is_control_domain(currd) )
-            rc = -EPERM;
-        else if ( op.u.dom.pad[0] || op.u.dom.pad[1] || op.u.dom.pad[2] )
+        if ( op.u.dom.pad[0] || op.u.dom.pad[1] || op.u.dom.pad[2] )
             rc = -EINVAL;
         else
         {
@@ -375,45 +392,28 @@ long cbps_memory_op(XEN_GUEST_HANDLE_PARAM(void) arg)
         break;
 
     case CBPS_OP_stats:
-        if ( !is_control_domain(currd) )
-            rc = -EPERM;
-        else
-        {
-            cbps_global_stats(&op.u.stats);
-            copy_back = true;
-            rc = 0;
-        }
+        cbps_global_stats(&op.u.stats);
+        copy_back = true;
+        rc = 0;
         break;
 
     case CBPS_OP_census:
-        if ( !is_control_domain(currd) )
-            rc = -EPERM;
-        else
-        {
-            rc = cbps_census_op(&op);
-            copy_back = !rc;
-        }
+        rc = cbps_census_op(&op);
+        copy_back = !rc;
         break;
 
     case CBPS_OP_scan_info:
-        if ( !is_control_domain(currd) )
-            rc = -EPERM;
-        else
-        {
-            cbps_scan_info_op(&op.u.scan);
-            copy_back = true;
-            rc = 0;
-        }
+        cbps_scan_info_op(&op.u.scan);
+        copy_back = true;
+        rc = 0;
         break;
 
     case CBPS_OP_scan_set:
-        rc = is_control_domain(currd) ? cbps_scan_set_op(&op.u.scan) : -EPERM;
+        rc = cbps_scan_set_op(&op.u.scan);
         break;
 
     case CBPS_OP_test_post:
-        if ( !is_control_domain(currd) )
-            rc = -EPERM;
-        else if ( op.u.test.pad )
+        if ( op.u.test.pad )
             rc = -EINVAL;
         else
             rc = cbps_test_post(op.u.test.domid, op.u.test.count);

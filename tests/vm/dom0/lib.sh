@@ -50,6 +50,18 @@ registered_is() { [ "$(nr_registered)" = "$1" ]; }
 # Only Domain-0 left: no guest, and no zombie a leaked reference keeps.
 guests_gone() { [ "$(xl list | wc -l)" -le 2 ]; }
 
+# refused_guest WHY: one guest whose insmod must fail (guest/refused.sh
+# with cbps_why=WHY); wait for it to end and show its log.
+refused_guest() {
+	start_guest g1 refused "cbps_why=$1"
+	if wait_for 300 guests_gone; then
+		pass guests-exited
+	else
+		fail guests-exited "g1 still running"
+	fi
+	dump_guest_log g1
+}
+
 # Copy a guest's console log into ours, each line tagged with its name.
 dump_guest_log() {
 	tr -d '\r' <"/var/log/xen/console/guest-$1.log" | sed "s/^/[$1] /"
