@@ -45,6 +45,9 @@
 #define CBPS_OP_census              7 /* control domain: sharing census */
 #define CBPS_OP_scan_info           8 /* control domain: scanner state */
 #define CBPS_OP_scan_set            9 /* control domain: scanner settings */
+#define CBPS_OP_commit              10 /* guest: take an offer */
+#define CBPS_OP_unshare_all         11 /* guest: own copies of all its frames */
+#define CBPS_OP_share_info          12 /* sharing counters (DOMID_SELF: any) */
 
 /* Query flags. */
 #define CBPS_QUERY_F_ENABLED        (1U << 0) /* cbps=on given to Xen */
@@ -112,6 +115,37 @@ struct cbps_scan_info {
     uint64_t scan_ns;       /* time spent scanning since boot */
 };
 
+/*
+ * Sharing counters of one domain (CBPS_OP_share_info).  A domain "holds" a
+ * shared frame when one of its pfns is backed by it.
+ */
+struct cbps_share_stats {
+    uint64_t offered;     /* offers posted to the guest */
+    uint64_t committed;   /* offers taken: the guest now holds the frame */
+    uint64_t rejected;    /* commits refused (stale, busy, changed, bad) */
+    uint64_t expired;     /* offers never taken */
+    uint64_t cow_breaks;  /* unshares that copied the frame */
+    uint64_t takebacks;   /* unshares by the last holder, without a copy */
+    uint64_t returned;    /* frames the guest gave back to Xen on commit */
+    uint64_t enomem;      /* unshares that found no free frame (paused) */
+    uint64_t held;        /* shared frames held now */
+    uint32_t paused;      /* 1 while paused for want of a free frame */
+    uint32_t pad;
+};
+
+/* Host-wide sharing state (CBPS_OP_share_info, CBPS_CENSUS_TOTAL). */
+struct cbps_share_total {
+    uint64_t frames;      /* frames owned by the share domain now */
+    uint64_t holders;     /* sum over shared frames of their holders */
+    uint64_t saved;       /* holders - frames: frames sharing saves */
+    uint64_t cow_breaks;  /* since boot */
+    uint64_t takebacks;   /* since boot */
+    uint64_t enomem;      /* since boot */
+};
+
+/* Most L1 entries one commit may name. */
+#define CBPS_COMMIT_MAX_PTES        4
+
 /* Host-wide counters kept by Xen. */
 struct cbps_global_stats {
     uint32_t enabled;       /* 1 when cbps=on */
@@ -157,6 +191,38 @@ struct xen_cbps_op {
         /* CBPS_OP_scan_info: OUT; CBPS_OP_scan_set: IN rate, interval_ms,
          * flags (the rest is ignored) */
         struct cbps_scan_info scan;
+        /*
+         * CBPS_OP_commit: IN.  Take the offer (from_mfn, to_mfn): Xen checks
+         * that pte_maddr[] are every mapping of from_mfn, makes them
+         * read-only, compares, points them and the p2m entry at p2m_maddr
+         * to to_mfn, and frees from_mfn (when it differs from to_mfn).
+         * -ESRCH: no such offer; -EBUSY: other mappings or references;
+         * -EAGAIN: contents differ; -EINVAL: bad arguments.
+         */
+        struct {
+            uint64_t from_mfn;
+            uint64_t to_mfn;
+            uint64_t p2m_maddr;   /* machine address of p2m[pfn] */
+            uint32_t nr_ptes;     /* 1 .. CBPS_COMMIT_MAX_PTES */
+            uint32_t pad;
+            uint64_t pte_maddr[CBPS_COMMIT_MAX_PTES];
+        } commit;
+        /* CBPS_OP_unshare_all: OUT frames still held (call again if > 0) */
+        struct {
+            uint64_t left;
+        } unshare;
+        /*
+         * CBPS_OP_share_info: IN domid (DOMID_SELF, a domain: control only,
+         * or CBPS_CENSUS_TOTAL); OUT the domain's counters, or the total.
+         */
+        struct {
+            uint16_t domid;
+            uint16_t pad[3];
+            union {
+                struct cbps_share_stats dom;
+                struct cbps_share_total total;
+            } u;
+        } share;
         /* CBPS_OP_test_post: IN */
         struct {
             uint16_t domid;
@@ -170,6 +236,9 @@ typedef struct xen_cbps_op xen_cbps_op_t;
 
 /* Ring entry types. */
 #define CBPS_ENTRY_TEST             1 /* ring test: only seq is meaningful */
+#define CBPS_ENTRY_OFFER            2 /* share: map to_mfn instead of from_mfn;
+                                         to_mfn == from_mfn: the guest's frame
+                                         itself becomes the shared one */
 
 #define CBPS_INVALID_MFN            (~(uint64_t)0)
 
@@ -212,6 +281,12 @@ struct cbps_guest_stats {
     uint64_t bad_entries;   /* entries of an unknown type */
     uint64_t ring_errors;   /* times Xen's prod index was impossible */
     uint64_t kicks;         /* CBPS_OP_kick calls made */
+    uint64_t offers;        /* CBPS_ENTRY_OFFER taken */
+    uint64_t committed;     /* offers committed */
+    uint64_t rej_stale;     /* the frame is no longer at that pfn */
+    uint64_t rej_ineligible;/* not kernel image or page cache */
+    uint64_t rej_mapped;    /* mapped into user space, pinned or locked */
+    uint64_t rej_xen;       /* Xen refused the commit */
 };
 
 #endif /* __XEN_PUBLIC_CBPS_H__ */

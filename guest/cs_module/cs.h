@@ -15,12 +15,20 @@ struct cs_state {
 	int irq;			/* VIRQ_CBPS */
 	bool registered;
 	bool consume;			/* module parameter; false stalls */
-	u32 next_seq;			/* seq expected of the next test entry */
+	bool share;			/* module parameter; false: no commits */
+	u32 next_seq;			/* seq expected of the next entry */
 	struct work_struct work;	/* takes entries off the ring */
 	struct cbps_guest_stats stats;
 };
 
 extern struct cs_state cs;
+
+/* cs_share.c */
+void cs_share_offer(const struct cbps_ring_entry *e);
+int cs_share_unshare_all(void);
+int cs_share_probe_file(const char *path, unsigned long *cached,
+			unsigned long *shared);
+unsigned long cs_share_count(void);
 
 int cs_proc_init(void);
 void cs_proc_exit(void);

@@ -16,6 +16,7 @@
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/suspend.h>
 #include <xen/events.h>
 #include <xen/page.h>
 #include <xen/xen.h>
@@ -23,7 +24,7 @@
 
 #include "cs.h"
 
-struct cs_state cs = { .consume = true };
+struct cs_state cs = { .consume = true, .share = true };
 
 static int cs_op(struct xen_cbps_op *op)
 {
@@ -35,12 +36,15 @@ static void cs_handle_entry(const struct cbps_ring_entry *e)
 	struct cbps_guest_stats *s = &cs.stats;
 
 	WRITE_ONCE(s->received, s->received + 1);
+	if (e->seq != cs.next_seq)
+		WRITE_ONCE(s->seq_errors, s->seq_errors + 1);
+	cs.next_seq = e->seq + 1;
 	switch (e->type) {
 	case CBPS_ENTRY_TEST:
-		if (e->seq != cs.next_seq)
-			WRITE_ONCE(s->seq_errors, s->seq_errors + 1);
-		cs.next_seq = e->seq + 1;
 		WRITE_ONCE(s->test_entries, s->test_entries + 1);
+		break;
+	case CBPS_ENTRY_OFFER:
+		cs_share_offer(e);
 		break;
 	default:
 		WRITE_ONCE(s->bad_entries, s->bad_entries + 1);
@@ -118,6 +122,36 @@ static const struct kernel_param_ops cs_consume_ops = {
 };
 module_param_cb(consume, &cs_consume_ops, &cs.consume, 0644);
 MODULE_PARM_DESC(consume, "Take entries off the ring (0 stalls it, for tests)");
+
+module_param_named(share, cs.share, bool, 0644);
+MODULE_PARM_DESC(share, "Take share offers (0: receive and count only)");
+
+/*
+ * A suspended or hibernated image must hold only our own frames: the
+ * shared ones belong to the share domain, not to us.
+ */
+static int cs_pm_notify(struct notifier_block *nb, unsigned long event,
+			void *unused)
+{
+	int rc;
+
+	switch (event) {
+	case PM_HIBERNATION_PREPARE:
+	case PM_SUSPEND_PREPARE:
+		WRITE_ONCE(cs.share, false);
+		rc = cs_share_unshare_all();
+		if (rc)
+			pr_err("cannot unshare before suspend: %d\n", rc);
+		return notifier_from_errno(rc);
+	case PM_POST_HIBERNATION:
+	case PM_POST_SUSPEND:
+		WRITE_ONCE(cs.share, true);
+		break;
+	}
+	return NOTIFY_OK;
+}
+
+static struct notifier_block cs_pm_nb = { .notifier_call = cs_pm_notify };
 
 /* Is Xen there, does it speak cbps, and is it on? */
 static int cs_check_xen(void)
@@ -197,6 +231,7 @@ static int __init cs_init(void)
 	rc = cs_proc_init();
 	if (rc)
 		goto out_unregister;
+	register_pm_notifier(&cs_pm_nb);
 
 	pr_info("registered, ring at mfn %#lx, VIRQ %d on irq %d\n",
 		virt_to_mfn(cs.sring), VIRQ_CBPS, cs.irq);
@@ -223,7 +258,14 @@ static void __exit cs_exit(void)
 	struct xen_cbps_op op = { .cmd = CBPS_OP_unregister };
 	int rc;
 
+	unregister_pm_notifier(&cs_pm_nb);
 	cs_proc_exit();
+	/* No more offers taken; then our own copy of every shared frame. */
+	WRITE_ONCE(cs.share, false);
+	cancel_work_sync(&cs.work);
+	rc = cs_share_unshare_all();
+	if (rc)
+		pr_err("unshare on unload failed: %d\n", rc);
 	rc = cs_op(&op);
 	cs_stop();
 	if (rc) {

@@ -5,6 +5,8 @@
  */
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
+#include <linux/uaccess.h>
+#include <asm/xen/hypercall.h>
 
 #include "cs.h"
 
@@ -26,16 +28,97 @@ static int cs_proc_show(struct seq_file *m, void *v)
 	seq_printf(m, "kicks %llu\n", READ_ONCE(s->kicks));
 	seq_printf(m, "ring_unread %u\n", cs_ring_unread(&cs.ring));
 	seq_printf(m, "ring_pending %u\n", READ_ONCE(cs.sring->pending));
+	seq_printf(m, "share %d\n", READ_ONCE(cs.share));
+	seq_printf(m, "offers %llu\n", READ_ONCE(s->offers));
+	seq_printf(m, "committed %llu\n", READ_ONCE(s->committed));
+	seq_printf(m, "rejected_stale %llu\n", READ_ONCE(s->rej_stale));
+	seq_printf(m, "rejected_ineligible %llu\n",
+		   READ_ONCE(s->rej_ineligible));
+	seq_printf(m, "rejected_mapped %llu\n", READ_ONCE(s->rej_mapped));
+	seq_printf(m, "rejected_xen %llu\n", READ_ONCE(s->rej_xen));
+	seq_printf(m, "shared_committed %lu\n", cs_share_count());
+	/* Xen's side: what we hold now and how holds ended. */
+	{
+		struct xen_cbps_op op = { .cmd = CBPS_OP_share_info };
+		const struct cbps_share_stats *x = &op.u.share.u.dom;
+
+		op.u.share.domid = DOMID_SELF;
+		if (!HYPERVISOR_memory_op(XENMEM_cbps_op, &op)) {
+			seq_printf(m, "shared_now %llu\n", x->held);
+			seq_printf(m, "cow_breaks %llu\n", x->cow_breaks);
+			seq_printf(m, "takebacks %llu\n", x->takebacks);
+			seq_printf(m, "frames_returned %llu\n", x->returned);
+			seq_printf(m, "xen_rejected %llu\n", x->rejected);
+			seq_printf(m, "expired %llu\n", x->expired);
+			seq_printf(m, "enomem %llu\n", x->enomem);
+		}
+	}
 	return 0;
 }
 
+/*
+ * /proc/cbps_probe, for tests: write a file's path, read back
+ * "cached N shared M" for the pages of that file in the page cache.
+ */
+static DEFINE_MUTEX(cs_probe_lock);
+static char cs_probe_path[256];
+
+static int cs_probe_show(struct seq_file *m, void *v)
+{
+	unsigned long cached, shared;
+	int rc;
+
+	mutex_lock(&cs_probe_lock);
+	rc = cs_share_probe_file(cs_probe_path, &cached, &shared);
+	mutex_unlock(&cs_probe_lock);
+	if (rc)
+		return rc;
+	seq_printf(m, "cached %lu shared %lu\n", cached, shared);
+	return 0;
+}
+
+static int cs_probe_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, cs_probe_show, NULL);
+}
+
+static ssize_t cs_probe_write(struct file *file, const char __user *buf,
+			      size_t len, loff_t *pos)
+{
+	if (len == 0 || len >= sizeof(cs_probe_path))
+		return -EINVAL;
+	mutex_lock(&cs_probe_lock);
+	if (copy_from_user(cs_probe_path, buf, len)) {
+		mutex_unlock(&cs_probe_lock);
+		return -EFAULT;
+	}
+	cs_probe_path[len] = 0;
+	strim(cs_probe_path);
+	mutex_unlock(&cs_probe_lock);
+	return len;
+}
+
+static const struct proc_ops cs_probe_ops = {
+	.proc_open = cs_probe_open,
+	.proc_read = seq_read,
+	.proc_write = cs_probe_write,
+	.proc_lseek = seq_lseek,
+	.proc_release = single_release,
+};
+
 int cs_proc_init(void)
 {
-	return proc_create_single("cbps", 0444, NULL, cs_proc_show) ? 0 :
-								      -ENOMEM;
+	if (!proc_create_single("cbps", 0444, NULL, cs_proc_show))
+		return -ENOMEM;
+	if (!proc_create("cbps_probe", 0600, NULL, &cs_probe_ops)) {
+		remove_proc_entry("cbps", NULL);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void cs_proc_exit(void)
 {
+	remove_proc_entry("cbps_probe", NULL);
 	remove_proc_entry("cbps", NULL);
 }

@@ -32,6 +32,7 @@
 #include <public/cbps.h>
 
 #include "private.h"
+#include "share.h"
 
 struct cbps_opts __read_mostly cbps_opts = {
     .max_domains = CBPS_MAX_DOMAINS_DEFAULT,
@@ -129,6 +130,157 @@ static void cbps_flush(struct cbps_domain *c)
         c->stats.virqs++;
     }
     c->kick_asked = c->pending;
+}
+
+/*
+ * Post a share offer to d if its ring and offer table have room; false
+ * otherwise (the scanner finds the pair again in a later pass).
+ */
+bool cbps_offer(struct domain *d, mfn_t from, mfn_t to, domid_t partner,
+                mfn_t partner_mfn)
+{
+    struct cbps_ring_entry e = {
+        .from_mfn = mfn_x(from),
+        .to_mfn = mfn_x(to),
+        .type = CBPS_ENTRY_OFFER,
+    };
+    struct cbps_offer *free = NULL;
+    struct cbps_domain *c;
+    bool posted = false;
+    unsigned int i;
+
+    spin_lock(&cbps_lock);
+    c = dom_cbps(d);
+    if ( !c || cbps_ring_check(c) <= 0 )
+        goto out;
+    for ( i = 0; i < CBPS_OFFERS; i++ )
+    {
+        if ( !c->offer[i].used )
+            free = free ?: &c->offer[i];
+        else if ( c->offer[i].from == mfn_x(from) )
+            goto out;           /* already offered */
+    }
+    if ( !free )
+        goto out;
+
+    free->used = true;
+    free->from = mfn_x(from);
+    free->to = mfn_x(to);
+    free->partner = partner;
+    free->partner_mfn = mfn_x(partner_mfn);
+    free->cycle = cbps_scan_cycle();
+
+    e.seq = c->next_seq++;
+    cbps_ring_put(&c->ring, &e);
+    cbps_ring_publish(&c->ring, min_t(uint64_t, c->pending, UINT32_MAX));
+    c->stats.posted++;
+    total_posted++;
+    c->share.offered++;
+    send_guest_global_virq(d, VIRQ_CBPS);
+    c->stats.virqs++;
+    posted = true;
+ out:
+    spin_unlock(&cbps_lock);
+    return posted;
+}
+
+/* Take d's offer (from, to): -ESRCH if Xen made none (or it expired). */
+int cbps_offer_take(struct domain *d, mfn_t from, mfn_t to,
+                    domid_t *partner, mfn_t *partner_mfn)
+{
+    struct cbps_domain *c;
+    unsigned int i;
+    int rc = -ESRCH;
+
+    spin_lock(&cbps_lock);
+    c = dom_cbps(d);
+    for ( i = 0; c && i < CBPS_OFFERS; i++ )
+        if ( c->offer[i].used && c->offer[i].from == mfn_x(from) &&
+             c->offer[i].to == mfn_x(to) )
+        {
+            c->offer[i].used = false;
+            *partner = c->offer[i].partner;
+            *partner_mfn = _mfn(c->offer[i].partner_mfn);
+            rc = 0;
+            break;
+        }
+    spin_unlock(&cbps_lock);
+
+    return rc;
+}
+
+/* Offers two cycles old are not coming back. */
+void cbps_offers_expire(uint64_t cycle)
+{
+    struct domain *d;
+    unsigned int i;
+
+    rcu_read_lock(&domlist_read_lock);
+    spin_lock(&cbps_lock);
+    for_each_domain ( d )
+    {
+        struct cbps_domain *c = dom_cbps(d);
+
+        for ( i = 0; c && i < CBPS_OFFERS; i++ )
+            if ( c->offer[i].used && c->offer[i].cycle + 2 <= cycle )
+            {
+                c->offer[i].used = false;
+                c->share.expired++;
+            }
+    }
+    spin_unlock(&cbps_lock);
+    rcu_read_unlock(&domlist_read_lock);
+}
+
+static int cbps_commit(struct domain *d, const struct xen_cbps_op *op)
+{
+    domid_t partner = DOMID_INVALID;
+    mfn_t pmfn = INVALID_MFN;
+    struct domain *pd;
+    int rc;
+
+    if ( !cbps_opts.share )
+        return -EOPNOTSUPP;
+    if ( !dom_cbps(d) )
+        return -ENOENT;
+
+    rc = cbps_share_commit(d, op, &partner, &pmfn);
+
+    /* The frame is shared now: offer it to the guest that has its twin. */
+    if ( !rc && partner != DOMID_INVALID &&
+         (pd = rcu_lock_domain_by_id(partner)) != NULL )
+    {
+        cbps_offer(pd, pmfn, _mfn(op->u.commit.to_mfn), DOMID_INVALID,
+                   INVALID_MFN);
+        rcu_unlock_domain(pd);
+    }
+    return rc;
+}
+
+static int cbps_share_info_op(struct domain *currd, struct xen_cbps_op *op)
+{
+    domid_t domid = op->u.share.domid;
+    struct domain *d;
+    int rc;
+
+    if ( op->u.share.pad[0] || op->u.share.pad[1] || op->u.share.pad[2] )
+        return -EINVAL;
+    if ( domid == DOMID_SELF )
+        return cbps_share_info(currd, &op->u.share.u.dom);
+    if ( !is_control_domain(currd) )
+        return -EPERM;
+    if ( domid == CBPS_CENSUS_TOTAL )
+    {
+        cbps_share_total(&op->u.share.u.total);
+        return 0;
+    }
+
+    d = rcu_lock_domain_by_id(domid);
+    if ( !d )
+        return -ESRCH;
+    rc = cbps_share_info(d, &op->u.share.u.dom);
+    rcu_unlock_domain(d);
+    return rc;
 }
 
 static int cbps_register(struct domain *d, uint64_t gfn)
@@ -232,6 +384,8 @@ int cbps_domain_relinquish(struct domain *d)
     /* A dying guest that never unregistered: drop the ring references. */
     if ( dom_cbps(d) )
         cbps_unregister(d);
+    /* Its holds on shared frames go without copies: it will not run. */
+    cbps_share_relinquish(d);
 
     return 0;
 }
@@ -412,6 +566,20 @@ long cbps_memory_op(XEN_GUEST_HANDLE_PARAM(void) arg)
         rc = cbps_scan_set_op(&op.u.scan);
         break;
 
+    case CBPS_OP_commit:
+        rc = cbps_commit(currd, &op);
+        break;
+
+    case CBPS_OP_unshare_all:
+        rc = cbps_share_unshare_all(currd, &op.u.unshare.left);
+        copy_back = !rc;
+        break;
+
+    case CBPS_OP_share_info:
+        rc = cbps_share_info_op(currd, &op);
+        copy_back = !rc;
+        break;
+
     case CBPS_OP_test_post:
         if ( op.u.test.pad )
             rc = -EINVAL;
@@ -468,6 +636,7 @@ static void cf_check cbps_dump(unsigned char key)
     rcu_read_unlock(&domlist_read_lock);
 
     cbps_scan_dump();
+    cbps_share_dump();
 }
 
 static int __init cf_check cbps_init(void)
@@ -484,6 +653,7 @@ static int __init cf_check cbps_init(void)
     else
         printk(XENLOG_INFO "cbps: off (boot Xen with cbps=on to enable)\n");
 
+    cbps_share_init();
     cbps_scan_init();
     return 0;
 }

@@ -3,7 +3,7 @@
  * opts.c: parse the cbps= Xen command line option.
  *
  *   cbps=<bool>[,max-domains=<n>][,rate=<n>][,interval=<ms>]
- *        [,zero=<bool>][,stable=<bool>]
+ *        [,zero=<bool>][,stable=<bool>][,share=<bool>]
  *
  * Only an explicit boolean turns cbps on: sub-options alone leave it off,
  * as with Xen's other feature flags.  This file uses nothing but Xen's
@@ -20,6 +20,7 @@ void cbps_opts_default(struct cbps_opts *o)
     o->enabled = false;
     o->zero = false;
     o->stable = true;
+    o->share = false;
     o->max_domains = CBPS_MAX_DOMAINS_DEFAULT;
     o->rate = CBPS_RATE_DEFAULT;
     o->interval = CBPS_INTERVAL_DEFAULT;
@@ -73,6 +74,7 @@ static const struct {
 } bool_opts[] = {
     { "zero", offsetof(struct cbps_opts, zero) },
     { "stable", offsetof(struct cbps_opts, stable) },
+    { "share", offsetof(struct cbps_opts, share) },
 };
 
 /* Does s..e start with "name="?  Then return where the value starts. */

@@ -20,6 +20,7 @@ struct cbps_opts {
     bool enabled;               /* cbps=<bool> */
     bool zero;                  /* zero=<bool>: zero frames are candidates */
     bool stable;                /* stable=<bool>: skip frames that changed */
+    bool share;                 /* share=<bool>: offer frames (default off) */
     unsigned int max_domains;   /* max-domains=<1..CBPS_MAX_DOMAINS_LIMIT> */
     unsigned int rate;          /* rate=<0..CBPS_RATE_LIMIT>, 0 = no scan */
     unsigned int interval;      /* interval=<0..CBPS_INTERVAL_LIMIT> ms */

@@ -10,6 +10,16 @@
 #include "opts.h"
 #include "ring.h"
 
+/* An offer posted to a guest and not yet taken. */
+#define CBPS_OFFERS             128
+struct cbps_offer {
+    uint64_t from, to;
+    uint64_t partner_mfn;       /* convert: the frame to offer next */
+    uint64_t cycle;             /* scan cycle it was posted in */
+    domid_t partner;            /* DOMID_INVALID: none */
+    bool used;
+};
+
 struct cbps_domain {
     struct domain *d;
     struct page_info *ring_pg;
@@ -20,6 +30,8 @@ struct cbps_domain {
     struct cbps_dom_stats stats;
     struct cbps_census cur;     /* the scan cycle under way */
     struct cbps_census last;    /* the last completed scan cycle */
+    struct cbps_share_stats share;
+    struct cbps_offer offer[CBPS_OFFERS];
 };
 
 /* Boot options; scan.c changes the scanner's at run time (scan_lock). */
@@ -31,7 +43,16 @@ extern unsigned int cbps_nr_registered;
 
 struct cbps_domain *dom_cbps(const struct domain *d);
 
+/* core.c: offers (cbps_lock). */
+bool cbps_offer(struct domain *d, mfn_t from, mfn_t to, domid_t partner,
+                mfn_t partner_mfn);
+int cbps_offer_take(struct domain *d, mfn_t from, mfn_t to,
+                    domid_t *partner, mfn_t *partner_mfn);
+void cbps_offers_expire(uint64_t cycle);
+
 /* scan.c */
+uint64_t cbps_scan_hash(const void *va);
+uint64_t cbps_scan_cycle(void);
 int cbps_scan_init(void);
 void cbps_scan_wake(void);
 int cbps_census_op(struct xen_cbps_op *op);

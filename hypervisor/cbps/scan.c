@@ -51,6 +51,7 @@
 #include "hash.h"
 #include "index.h"
 #include "private.h"
+#include "share.h"
 
 #define TICK            MILLISECS(10)
 #define CHUNK_FRAMES    2048    /* frames looked at per idle call */
@@ -240,13 +241,54 @@ static enum cmp compare(struct cbps_index_entry *e, const void *va,
     return r;
 }
 
+/*
+ * Sharing (issue 4: frames at the same pfn in every holder).  d's frame
+ * mfn, hashed h, is offered the shared frame with its contents if there
+ * is one; else, when the index's sample twin of another domain sits at
+ * the same pfn, that domain is offered to turn its frame into the shared
+ * one, and d gets its offer once it has.
+ */
+static void propose(struct domain *d, unsigned long mfn, const void *va,
+                    uint64_t h, const struct cbps_index_entry *twin)
+{
+    unsigned long pfn = get_gpfn_from_mfn(mfn);
+    struct domain *td;
+    mfn_t s;
+
+    if ( !VALID_M2P(pfn) )
+        return;
+
+    s = cbps_share_lookup(h, pfn, va, d);
+    if ( !mfn_eq(s, INVALID_MFN) )
+    {
+        cbps_offer(d, _mfn(mfn), s, DOMID_INVALID, INVALID_MFN);
+        return;
+    }
+
+    if ( twin && twin->domid != d->domain_id &&
+         (td = snap_domain(twin->domid)) != NULL &&
+         get_gpfn_from_mfn(twin->mfn) == pfn )
+        cbps_offer(td, _mfn(twin->mfn), _mfn(twin->mfn), d->domain_id,
+                   _mfn(mfn));
+}
+
+uint64_t cbps_scan_hash(const void *va)
+{
+    return cbps_hash_page(va, scan.seed);
+}
+
+uint64_t cbps_scan_cycle(void)
+{
+    return ACCESS_ONCE(scan.info.cycles);
+}
+
 /* Hash one frame of s->d and count it.  Returns false if not hashed. */
 static bool scan_frame(unsigned long mfn, struct snap *s)
 {
     struct page_info *pg = mfn_to_page(_mfn(mfn));
     struct cbps_census *c = &s->acc;
     enum cbps_index_kind kind = CBPS_IK_CONTENT;
-    struct cbps_index_entry *e;
+    struct cbps_index_entry *e, twin = { .domid = DOMID_INVALID };
     uint64_t *skip, h;
     const void *va;
     uint8_t tag, old;
@@ -289,6 +331,7 @@ static bool scan_frame(unsigned long mfn, struct snap *s)
         {
         case CMP_IDENTICAL:
             scan.info.identical++;
+            twin = *e;
             break;
         case CMP_COLLISION:
             scan.info.collisions++;
@@ -302,6 +345,11 @@ static bool scan_frame(unsigned long mfn, struct snap *s)
     }
     /* Refused only if the interval shrank below h: a later pass takes it. */
     cbps_index_add(&scan.ix, h, s->d->domain_id, kind, mfn);
+
+    if ( (kind == CBPS_IK_CONTENT || kind == CBPS_IK_UNCOMPARED) &&
+         cbps_opts.share )
+        propose(s->d, mfn, va, h,
+                twin.domid != DOMID_INVALID ? &twin : NULL);
 
  out:
     unmap_domain_page(va);
@@ -402,6 +450,7 @@ static void end_pass(void)
 
     scan.pass = 0;
     scan.next_cycle = NOW() + MILLISECS(cbps_opts.interval);
+    cbps_offers_expire(scan.info.cycles);
     cbps_index_start_cycle(&scan.ix, registered_frames());
 }
 
@@ -474,6 +523,10 @@ bool cbps_idle_work(void)
         if ( !mfn_valid(_mfn(mfn)) )
             continue;
         pg = mfn_to_page(_mfn(mfn));
+        /* A free frame's owner field means nothing (and frees are many
+         * once frames are shared). */
+        if ( !page_state_is(pg, inuse) )
+            continue;
         s = find_snap(page_get_owner(pg));
         if ( s && scan_frame(mfn, s) )
             hashes++;

@@ -110,10 +110,12 @@ static void test_scan_options(void)
 
     cbps_opts_default(&o);
     CHECK(o.rate == CBPS_RATE_DEFAULT && o.interval == CBPS_INTERVAL_DEFAULT);
-    CHECK(!o.zero && o.stable);
+    CHECK(!o.zero && o.stable && !o.share);
 
     CHECK(parse(&o, "on,rate=50000,interval=250,zero=on,stable=off") == 0);
     CHECK(o.rate == 50000 && o.interval == 250 && o.zero && !o.stable);
+    CHECK(parse(&o, "on,share=on") == 0 && o.share);
+    CHECK(parse(&o, "on,share=maybe") == -EINVAL && !o.share);
     CHECK(parse(&o, "rate=0,interval=0") == 0);
     CHECK(o.rate == 0 && o.interval == 0);
     CHECK(parse(&o, "rate=10000000,interval=3600000") == 0);

@@ -32,6 +32,10 @@ install -m 755 "$vm/guest/init" "$g/init"
 mkdir -p "$g/cbps/scenarios"
 cp "$out/cs-$kver.ko" "$g/cbps/cs.ko"
 cp "$vm"/common.sh "$vm"/guest/*.sh "$g/cbps/scenarios/"
+# Data every guest has, the same bytes in each (seeded): the sharing
+# tests write it and check it against a reference.
+python3 -c 'import random, sys; r = random.Random(4); sys.stdout.buffer.write(bytes(r.getrandbits(8) for _ in range(1 << 19)))' >"$g/cbps/data"
+cp "$g/cbps/data" "$g/cbps/data2"
 pack "$g" "$out/domU.cpio.gz"
 
 # The odd guest of the census test: it boots another Debian kernel build

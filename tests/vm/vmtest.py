@@ -36,6 +36,7 @@ SCENARIOS = {
     'stock': ('cbps=on', 'xen-stock', 2048, 512),
     # Three 128 MiB dumps sit in dom0's tmpfs for the offline recount.
     'census': ('cbps=on,rate=50000,interval=0', 'xen', 3072, 1024),
+    'share': ('cbps=on,rate=50000,interval=0,share=on', 'xen', 2048, 512),
     'demo': ('cbps=on', 'xen', 2048, 512),
     'bench': ('cbps=on', 'xen', 2048, 512),
 }

@@ -5,6 +5,7 @@
  *   cbps status            is cbps on, and host-wide counters
  *   cbps list              every registered guest, with totals
  *   cbps census            the sharing census of the last scan cycle
+ *   cbps shares            shared frames per guest and in total
  *   cbps scan              the scanner's settings and counters
  *   cbps scan-set [rate=N] [interval=MS] [zero=on|off] [stable=on|off]
  *   cbps post DOMID COUNT  post COUNT test entries into DOMID's ring
@@ -40,6 +41,7 @@ static void usage(FILE *f)
 		"usage: cbps status\n"
 		"       cbps list\n"
 		"       cbps census\n"
+		"       cbps shares\n"
 		"       cbps scan\n"
 		"       cbps scan-set [rate=N] [interval=MS] [zero=on|off] "
 		"[stable=on|off]\n"
@@ -178,6 +180,56 @@ static void print_census(const char *who, const struct cbps_census *c)
 }
 
 /* The census of each registered guest, then the total. */
+/*
+ * One line per registered guest: frames it holds from the share domain,
+ * how its holds ended, and whether it waits for memory; then the total.
+ * The host's saving is holders - frames: each shared frame replaces as
+ * many guest frames as it has holders.
+ */
+static int cmd_shares(void)
+{
+	struct cbps_share_stats *d = &op->u.share.u.dom;
+	struct cbps_share_total *t = &op->u.share.u.total;
+	uint32_t next = 0;
+	int rc;
+
+	printf("%6s %8s %9s %9s %8s %8s %9s %9s %7s %s\n", "DOMID", "HELD",
+	       "OFFERED", "COMMITTED", "REJECTED", "EXPIRED", "COW_BREAK",
+	       "TAKEBACK", "ENOMEM", "STATE");
+	while ((rc = next_domain(&next)) == 0) {
+		uint16_t domid = op->u.dom.domid;
+
+		memset(op, 0, sizeof(*op));
+		op->u.share.domid = domid;
+		rc = call(CBPS_OP_share_info);
+		if (rc == -ENOENT || rc == -ESRCH)
+			continue;	/* gone meanwhile */
+		if (rc)
+			return fail("share_info", rc);
+		printf("%6u %8" PRIu64 " %9" PRIu64 " %9" PRIu64 " %8" PRIu64
+		       " %8" PRIu64 " %9" PRIu64 " %9" PRIu64 " %7" PRIu64
+		       " %s\n", domid, d->held, d->offered, d->committed,
+		       d->rejected, d->expired, d->cow_breaks, d->takebacks,
+		       d->enomem, d->paused ? "paused-no-memory" : "running");
+	}
+	if (rc != -ENOENT)
+		return fail("domain_info", rc);
+
+	memset(op, 0, sizeof(*op));
+	op->u.share.domid = CBPS_CENSUS_TOTAL;
+	rc = call(CBPS_OP_share_info);
+	if (rc)
+		return fail("share_info", rc);
+	printf("shared frames: %" PRIu64 "\n", t->frames);
+	printf("holders: %" PRIu64 "\n", t->holders);
+	printf("frames saved: %" PRIu64 " (%" PRIu64 " KiB)\n", t->saved,
+	       t->saved * 4);
+	printf("cow breaks: %" PRIu64 "\n", t->cow_breaks);
+	printf("takebacks: %" PRIu64 "\n", t->takebacks);
+	printf("unshares without memory: %" PRIu64 "\n", t->enomem);
+	return 0;
+}
+
 static int cmd_census(void)
 {
 	struct cbps_census *c = &op->u.census.census;
@@ -345,6 +397,7 @@ int main(int argc, char **argv)
 	if (!((!strcmp(argv[1], "status") && argc == 2) ||
 	      (!strcmp(argv[1], "list") && argc == 2) ||
 	      (!strcmp(argv[1], "census") && argc == 2) ||
+	      (!strcmp(argv[1], "shares") && argc == 2) ||
 	      (!strcmp(argv[1], "scan") && argc == 2) ||
 	      (!strcmp(argv[1], "scan-set") && argc >= 3) ||
 	      (!strcmp(argv[1], "post") && argc == 4))) {
@@ -371,6 +424,8 @@ int main(int argc, char **argv)
 		rc = cmd_list();
 	else if (!strcmp(argv[1], "census"))
 		rc = cmd_census();
+	else if (!strcmp(argv[1], "shares"))
+		rc = cmd_shares();
 	else if (!strcmp(argv[1], "scan"))
 		rc = cmd_scan();
 	else if (!strcmp(argv[1], "scan-set"))

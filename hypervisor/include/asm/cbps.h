@@ -5,8 +5,11 @@
 
 #include <xen/errno.h>
 #include <xen/sched.h>
+#include <asm/page.h>
 #include <public/xen.h>
 #include <public/cbps.h>
+
+struct cpu_user_regs;
 
 #ifdef CONFIG_CBPS
 
@@ -18,6 +21,21 @@ int cbps_domain_relinquish(struct domain *d);
 
 /* From the idle loop: scan a little; false when there is nothing to do. */
 bool cbps_idle_work(void);
+
+/*
+ * Unshare hooks (share.c).  Each gives the current domain its own copy of
+ * a shared frame before anything could write it.
+ */
+/* fixup_page_fault(): a write fault; EXCRET_fault_fixed when handled. */
+int cbps_write_fault(unsigned long addr, const struct cpu_user_regs *regs);
+/* Before page_lock() in mmu_update / update_va_mapping; may rewrite *val. */
+int cbps_l1e_install(struct domain *d, intpte_t *val);
+/* ptwr, under the L1's page lock: true means retry (unshare deferred). */
+bool cbps_ptwr_defer(struct domain *d, intpte_t *val);
+/* ptwr, after the page lock is dropped. */
+void cbps_ptwr_deferred(struct domain *d);
+/* guest_remove_page(): 0 done, 1 go on with *gmfn, or an error. */
+int cbps_guest_remove_page(struct domain *d, unsigned long *gmfn);
 
 #else
 
@@ -34,6 +52,32 @@ static inline int cbps_domain_relinquish(struct domain *d)
 static inline bool cbps_idle_work(void)
 {
     return false;
+}
+
+static inline int cbps_write_fault(unsigned long addr,
+                                   const struct cpu_user_regs *regs)
+{
+    return 0;
+}
+
+static inline int cbps_l1e_install(struct domain *d, intpte_t *val)
+{
+    return 0;
+}
+
+static inline bool cbps_ptwr_defer(struct domain *d, intpte_t *val)
+{
+    return false;
+}
+
+static inline void cbps_ptwr_deferred(struct domain *d)
+{
+}
+
+static inline int cbps_guest_remove_page(struct domain *d,
+                                         unsigned long *gmfn)
+{
+    return 1;
 }
 
 #endif /* CONFIG_CBPS */

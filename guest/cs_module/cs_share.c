@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Taking Xen's share offers.
+ *
+ * An offer (from, to) says: the frame behind one of our pages, from, has
+ * the same contents as the shared frame to (or, when to == from, that our
+ * frame can become the shared one).  We take it only for pages Linux
+ * itself will never write through a mapping it thinks is writable
+ * without first installing that mapping (which Xen turns into an
+ * unshare): kernel image pages and page-cache folios that are not mapped
+ * into user space.  We name their kernel mappings (the direct map and,
+ * for the kernel image, its high mapping) and our p2m entry; Xen checks
+ * those are all of the frame's references, compares, and switches them.
+ * A later write faults in Xen, which gives us our own copy back.
+ */
+#define pr_fmt(fmt) "cbps: " fmt
+
+#include <linux/delay.h>
+#include <linux/mm.h>
+#include <linux/namei.h>
+#include <linux/pagemap.h>
+#include <linux/xarray.h>
+#include <asm/pgtable.h>
+#include <asm/xen/hypercall.h>
+#include <asm/xen/page.h>
+
+#include "cs.h"
+
+/* pfn -> shared mfn, for every commit: what /proc/cbps_probe reports. */
+static DEFINE_XARRAY(cs_committed);
+
+/* The 4K kernel mapping of va, if it maps mfn: its machine address. */
+static bool cs_pte_of(unsigned long va, unsigned long mfn, u64 *ma)
+{
+	unsigned int level;
+	pte_t *ptep = lookup_address(va, &level);
+
+	if (!ptep || level != PG_LEVEL_4K || !pte_present(*ptep) ||
+	    pte_mfn(*ptep) != mfn)
+		return false;
+	*ma = arbitrary_virt_to_machine(ptep).maddr;
+	return true;
+}
+
+/* The kernel image's high-mapping alias of pfn, or 0. */
+static unsigned long cs_image_va(unsigned long pfn)
+{
+	unsigned long va = __START_KERNEL_map + PFN_PHYS(pfn) - phys_base;
+
+	if (PFN_PHYS(pfn) < phys_base ||
+	    va >= __START_KERNEL_map + KERNEL_IMAGE_SIZE)
+		return 0;
+	return va;
+}
+
+static int cs_commit(struct xen_cbps_op *op, unsigned long pfn)
+{
+	int rc;
+
+	op->cmd = CBPS_OP_commit;
+	op->u.commit.p2m_maddr =
+		arbitrary_virt_to_machine(&xen_p2m_addr[pfn]).maddr;
+	rc = HYPERVISOR_memory_op(XENMEM_cbps_op, op);
+	if (!rc)
+		xa_store(&cs_committed, pfn, xa_mk_value(op->u.commit.to_mfn),
+			 GFP_KERNEL);
+	return rc;
+}
+
+/* A kernel image page: its two kernel mappings are all there is. */
+static int cs_offer_image(struct xen_cbps_op *op, unsigned long pfn)
+{
+	unsigned long mfn = op->u.commit.from_mfn, hva = cs_image_va(pfn);
+	u32 n = 0;
+
+	if (!hva || !cs_pte_of(hva, mfn, &op->u.commit.pte_maddr[n++]))
+		return -ENOENT;
+	if (cs_pte_of((unsigned long)__va(PFN_PHYS(pfn)), mfn,
+		      &op->u.commit.pte_maddr[n]))
+		n++;
+	op->u.commit.nr_ptes = n;
+	return cs_commit(op, pfn);
+}
+
+/*
+ * A page-cache folio, order 0, up to date, not under writeback, mapped by
+ * no process and pinned by nobody (one reference for the cache, one
+ * ours).  The folio lock keeps write() and truncation out during the
+ * commit; afterwards any write to it faults into Xen.
+ */
+static int cs_offer_cache(struct xen_cbps_op *op, struct page *page,
+			  unsigned long pfn)
+{
+	struct folio *folio;
+	int rc = -ENOENT;
+
+	if (!get_page_unless_zero(page))
+		return -ENOENT;
+	folio = page_folio(page);
+	if (folio_test_large(folio) || folio_test_anon(folio) ||
+	    !folio_mapping(folio) || folio_test_slab(folio))
+		goto out_put;
+	rc = -EBUSY;
+	if (!folio_trylock(folio))
+		goto out_put;
+	if (!folio_test_uptodate(folio) || folio_test_writeback(folio) ||
+	    folio_mapped(folio) || folio_test_private(folio) ||
+	    folio_ref_count(folio) != 2 || !folio_mapping(folio))
+		goto out_unlock;
+
+	if (!cs_pte_of((unsigned long)__va(PFN_PHYS(pfn)),
+		       op->u.commit.from_mfn, &op->u.commit.pte_maddr[0]))
+		goto out_unlock;
+	op->u.commit.nr_ptes = 1;
+	rc = cs_commit(op, pfn);
+out_unlock:
+	folio_unlock(folio);
+out_put:
+	folio_put(folio);
+	return rc;
+}
+
+void cs_share_offer(const struct cbps_ring_entry *e)
+{
+	struct cbps_guest_stats *s = &cs.stats;
+	struct xen_cbps_op op = {
+		.u.commit.from_mfn = e->from_mfn,
+		.u.commit.to_mfn = e->to_mfn,
+	};
+	unsigned long pfn;
+	struct page *page;
+	int rc;
+
+	WRITE_ONCE(s->offers, s->offers + 1);
+	if (!READ_ONCE(cs.share))
+		return;		/* the offer expires in Xen */
+
+	/* Xen names machine frames; is this one still ours, at which pfn? */
+	pfn = mfn_to_pfn(e->from_mfn);
+	if (pfn >= xen_p2m_size || pfn_to_mfn(pfn) != e->from_mfn ||
+	    !pfn_valid(pfn)) {
+		WRITE_ONCE(s->rej_stale, s->rej_stale + 1);
+		return;
+	}
+	page = pfn_to_page(pfn);
+
+	if (PageReserved(page))
+		rc = cs_offer_image(&op, pfn);
+	else
+		rc = cs_offer_cache(&op, page, pfn);
+
+	switch (rc) {
+	case 0:
+		WRITE_ONCE(s->committed, s->committed + 1);
+		break;
+	case -ENOENT:
+		WRITE_ONCE(s->rej_ineligible, s->rej_ineligible + 1);
+		break;
+	case -EBUSY:
+		/* Our own checks, or Xen found other references. */
+		WRITE_ONCE(s->rej_mapped, s->rej_mapped + 1);
+		break;
+	default:
+		WRITE_ONCE(s->rej_xen, s->rej_xen + 1);
+		pr_info_ratelimited("commit %#llx -> %#llx (pfn %#lx, %s): %d\n",
+				    e->from_mfn, e->to_mfn, pfn,
+				    PageReserved(page) ? "image" : "cache", rc);
+		break;
+	}
+}
+
+/* Own copies of everything we hold: before unload or suspend. */
+int cs_share_unshare_all(void)
+{
+	struct xen_cbps_op op = { .cmd = CBPS_OP_unshare_all };
+	int rc, tries = 0;
+
+	do {
+		op.cmd = CBPS_OP_unshare_all;
+		rc = HYPERVISOR_memory_op(XENMEM_cbps_op, &op);
+		if (rc == -ENOMEM && ++tries < 100) {
+			msleep(100);	/* Xen is short of memory: wait */
+			continue;
+		}
+		if (rc)
+			return rc;
+		cond_resched();
+	} while (op.u.unshare.left);
+
+	xa_destroy(&cs_committed);
+	return 0;
+}
+
+/* Is pfn backed by the shared frame we committed to? */
+static bool cs_pfn_shared(unsigned long pfn)
+{
+	void *v = xa_load(&cs_committed, pfn);
+
+	return v && pfn_to_mfn(pfn) == xa_to_value(v);
+}
+
+/* For /proc/cbps_probe: pages of a file in the cache, and shared ones. */
+int cs_share_probe_file(const char *path, unsigned long *cached,
+			unsigned long *shared)
+{
+	struct address_space *mapping;
+	struct path p;
+	pgoff_t i, n;
+	int rc;
+
+	rc = kern_path(path, LOOKUP_FOLLOW, &p);
+	if (rc)
+		return rc;
+	mapping = d_inode(p.dentry)->i_mapping;
+	n = DIV_ROUND_UP(i_size_read(d_inode(p.dentry)), PAGE_SIZE);
+	*cached = *shared = 0;
+	for (i = 0; i < n; i++) {
+		struct folio *folio = __filemap_get_folio(mapping, i, 0, 0);
+
+		if (!folio)
+			continue;
+		(*cached)++;
+		if (!folio_test_large(folio) &&
+		    cs_pfn_shared(folio_pfn(folio)))
+			(*shared)++;
+		folio_put(folio);
+	}
+	path_put(&p);
+	return 0;
+}
+
+/* For /proc/cbps: how many committed pfns are still shared. */
+unsigned long cs_share_count(void)
+{
+	unsigned long pfn, n = 0;
+	void *v;
+
+	xa_for_each(&cs_committed, pfn, v)
+		n += pfn_to_mfn(pfn) == xa_to_value(v);
+	return n;
+}

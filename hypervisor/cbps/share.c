@@ -1,0 +1,1216 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * share.c: frames shared between PV guests (the thesis's Reference
+ * Manager), and every way a guest gets its own copy back.
+ *
+ * Ownership.  A shared frame S belongs to the share domain (a system
+ * domain with DOMID_COW's id; dom_cow itself exists only with
+ * CONFIG_MEM_SHARING).  get_page_from_l1e() lets nobody map a frame of
+ * another owner, so the only mappings of S are the kernel entries that
+ * cbps itself switched to S at commit, read-only.  cbps also holds a
+ * PGT_shared_page type reference on S for as long as it is shared, so that no
+ * path of Xen's can ever take a writable (or page-table) type on it.
+ *
+ * Which frames (issue 4): S sits at the same pfn in every holder, so the
+ * read-only M2P entry of S is right for all of them and no M2P change is
+ * needed.  The guest names the L1 entries that map its frame (direct map,
+ * kernel high map); Xen refuses the commit unless those are all of the
+ * frame's references, so a frame mapped anywhere else is never shared.
+ *
+ * Unshare is never a refusal (DESIGN-NOTES §5).  A write fault on S, or
+ * any new install of S by a holder (mmu_update, update_va_mapping, ptwr),
+ * gives the holder a copy first: Xen allocates N, copies, points the
+ * holder's committed entries and its p2m entry at N with their original
+ * flags, and rewrites the entry being installed to N.  The last holder
+ * takes S back without a copy.  No free frame: the domain is paused, dom0
+ * is told, and a timer unpauses it when memory is back.
+ *
+ * Locks: share_lock covers the tables and every record.  It is never held
+ * while taking a page lock (Xen allows one page lock at a time, and the
+ * hooks run before theirs), nor with cbps_lock.
+ */
+#include <xen/domain_page.h>
+#include <xen/err.h>
+#include <xen/event.h>
+#include <xen/lib.h>
+#include <xen/mm.h>
+#include <xen/percpu.h>
+#include <xen/sched.h>
+#include <xen/spinlock.h>
+#include <xen/timer.h>
+#include <xen/xmalloc.h>
+#include <asm/cbps.h>
+#include <asm/flushtlb.h>
+#include <asm/mm.h>
+#include <asm/p2m.h>
+#include <asm/page.h>
+
+#include "../pv/mm.h"
+#include "hash.h"
+#include "private.h"
+#include "share.h"
+
+#define BUCKETS         1024
+#define MEMO            64      /* recent copies, to redirect stale installs */
+#define UNSHARE_BATCH   64
+#define ENOMEM_TICK     MILLISECS(100)
+#define ENOMEM_SLACK    64      /* free frames wanted before unpausing */
+#define MAX_PAUSED      64
+
+#define AD_FLAGS        (_PAGE_ACCESSED | _PAGE_DIRTY)
+
+struct cbps_pte {
+    paddr_t ma;                 /* machine address of the L1 entry */
+    intpte_t orig;              /* the entry before commit */
+};
+
+struct holder {
+    struct holder *next;
+    struct domain *d;           /* dropped in relinquish before d goes */
+    paddr_t p2m_ma;             /* machine address of d's p2m[pfn] */
+    bool leaving;               /* an unshare is under way */
+    unsigned int nr_ptes;
+    struct cbps_pte pte[CBPS_COMMIT_MAX_PTES];
+};
+
+struct share {
+    struct share *mnext, *hnext;
+    mfn_t mfn;
+    uint64_t hash;
+    unsigned long pfn;
+    unsigned int nr_holders;
+    bool closing;               /* last holder leaving: no new holders */
+    struct holder *holders;
+};
+
+static DEFINE_SPINLOCK(share_lock);
+static struct share *by_mfn[BUCKETS], *by_hash[BUCKETS];
+static struct domain *dom_share;
+unsigned long cbps_nr_shares;
+static uint64_t nr_holders, cow_breaks, takebacks, enomems;
+
+/* Recent copies: an install that raced an unshare still names S. */
+static struct {
+    domid_t domid;
+    mfn_t s, n;
+} memo[MEMO];
+static unsigned int memo_next;
+
+static domid_t paused[MAX_PAUSED];
+static unsigned int nr_paused;
+static struct timer enomem_timer;
+
+/* ptwr cannot unshare under its page lock: it leaves the frame here. */
+static DEFINE_PER_CPU(unsigned long, deferred);
+
+static unsigned int bucket(uint64_t key)
+{
+    return (key ^ (key >> 10) ^ (key >> 20)) % BUCKETS;
+}
+
+static struct share *find_share(mfn_t s)
+{
+    struct share *sh;
+
+    for ( sh = by_mfn[bucket(mfn_x(s))]; sh; sh = sh->mnext )
+        if ( mfn_eq(sh->mfn, s) )
+            return sh;
+    return NULL;
+}
+
+static struct holder *find_holder(const struct share *sh,
+                                  const struct domain *d)
+{
+    struct holder *h;
+
+    for ( h = sh->holders; h; h = h->next )
+        if ( h->d == d )
+            return h;
+    return NULL;
+}
+
+static void unlink_share(struct share *sh)
+{
+    struct share **p;
+
+    for ( p = &by_mfn[bucket(mfn_x(sh->mfn))]; *p != sh; p = &(*p)->mnext )
+        ;
+    *p = sh->mnext;
+    for ( p = &by_hash[bucket(sh->hash)]; *p != sh; p = &(*p)->hnext )
+        ;
+    *p = sh->hnext;
+    cbps_nr_shares--;
+}
+
+static void unlink_holder(struct share *sh, struct holder *h)
+{
+    struct holder **p;
+
+    for ( p = &sh->holders; *p != h; p = &(*p)->next )
+        ;
+    *p = h->next;
+    sh->nr_holders--;
+    nr_holders--;
+}
+
+static bool is_share_frame(mfn_t m)
+{
+    const struct page_info *pg;
+
+    if ( !mfn_valid(m) )
+        return false;
+    pg = mfn_to_page(m);
+    /* A free page's owner field holds something else. */
+    return page_state_is(pg, inuse) && page_get_owner(pg) == dom_share;
+}
+
+static bool holds(const struct domain *d, mfn_t s)
+{
+    const struct share *sh;
+    bool r;
+
+    spin_lock(&share_lock);
+    sh = find_share(s);
+    r = sh && find_holder(sh, d);
+    spin_unlock(&share_lock);
+    return r;
+}
+
+/* A frame that becomes shared again starts with no redirections. */
+static void memo_forget(mfn_t s)
+{
+    unsigned int i;
+
+    for ( i = 0; i < MEMO; i++ )
+        if ( mfn_eq(memo[i].s, s) )
+            memo[i].domid = DOMID_INVALID;
+}
+
+static bool memo_find(const struct domain *d, mfn_t s, mfn_t *n)
+{
+    unsigned int i;
+    bool found = false;
+
+    spin_lock(&share_lock);
+    for ( i = 0; i < MEMO; i++ )
+        if ( memo[i].domid == d->domain_id && mfn_eq(memo[i].s, s) )
+        {
+            *n = memo[i].n;
+            found = true;
+        }
+    spin_unlock(&share_lock);
+
+    return found;
+}
+
+/* Bump one of d's counters, if d is registered. */
+#define COUNT(d, field) do {                            \
+    struct cbps_domain *c_;                             \
+    spin_lock(&cbps_lock);                              \
+    if ( (c_ = dom_cbps(d)) != NULL )                   \
+        c_->share.field++;                              \
+    spin_unlock(&cbps_lock);                            \
+} while ( 0 )
+
+/*
+ * Replace d's L1 entry at ma by new if it still maps old's frame with
+ * old's flags (the hardware's A/D bits aside, which are kept).  The
+ * caller moves the references.  0, -EBUSY when the entry changed, or
+ * -EINVAL when ma is not an entry of one of d's L1 tables.
+ */
+static int pte_replace(struct domain *d, paddr_t ma, intpte_t old,
+                       intpte_t new)
+{
+    struct page_info *pg;
+    intpte_t *p, cur;
+    int rc = 0;
+
+    if ( (ma & (sizeof(intpte_t) - 1)) || !mfn_valid(maddr_to_mfn(ma)) )
+        return -EINVAL;
+    pg = mfn_to_page(maddr_to_mfn(ma));
+    if ( !get_page(pg, d) )
+        return -EINVAL;
+    if ( !page_lock(pg) )
+    {
+        put_page(pg);
+        return -EINVAL;
+    }
+
+    if ( (pg->u.inuse.type_info & PGT_type_mask) != PGT_l1_page_table )
+        rc = -EINVAL;
+    else
+    {
+        p = map_domain_page(maddr_to_mfn(ma)) + (ma & ~PAGE_MASK);
+        for ( ; ; )
+        {
+            cur = ACCESS_ONCE(*p);
+            if ( (cur & ~(intpte_t)AD_FLAGS) != (old & ~(intpte_t)AD_FLAGS) )
+            {
+                rc = -EBUSY;
+                break;
+            }
+            if ( cmpxchg(p, cur, (new & ~(intpte_t)AD_FLAGS) |
+                                 (cur & AD_FLAGS)) == cur )
+                break;
+        }
+        unmap_domain_page(p);
+    }
+
+    page_unlock(pg);
+    put_page(pg);
+    return rc;
+}
+
+/*
+ * Read d's L1 entry at ma; false when ma is not one.  The table must be
+ * validated and in use: only then does each present entry hold exactly
+ * one reference on its frame, which the commit's count check relies on.
+ */
+static bool pte_read(struct domain *d, paddr_t ma, intpte_t *val)
+{
+    struct page_info *pg;
+    const intpte_t *p;
+    unsigned long t;
+    bool ok;
+
+    if ( (ma & (sizeof(intpte_t) - 1)) || !mfn_valid(maddr_to_mfn(ma)) )
+        return false;
+    pg = mfn_to_page(maddr_to_mfn(ma));
+    if ( !get_page(pg, d) )
+        return false;
+    t = pg->u.inuse.type_info;
+    ok = (t & (PGT_type_mask | PGT_validated)) ==
+         (PGT_l1_page_table | PGT_validated) && (t & PGT_count_mask);
+    if ( ok )
+    {
+        p = map_domain_page(maddr_to_mfn(ma)) + (ma & ~PAGE_MASK);
+        *val = ACCESS_ONCE(*p);
+        unmap_domain_page(p);
+    }
+    put_page(pg);
+    return ok;
+}
+
+static intpte_t pte_with(intpte_t e, mfn_t m, bool rw)
+{
+    l1_pgentry_t l1e = l1e_from_intpte(e);
+    unsigned int f = l1e_get_flags(l1e) & ~_PAGE_RW;
+
+    return l1e_get_intpte(l1e_from_mfn(m, f | (rw ? _PAGE_RW : 0)));
+}
+
+static bool pte_rw(intpte_t e)
+{
+    return l1e_get_flags(l1e_from_intpte(e)) & _PAGE_RW;
+}
+
+static bool pte_maps(intpte_t e, mfn_t m)
+{
+    l1_pgentry_t l1e = l1e_from_intpte(e);
+
+    return (l1e_get_flags(l1e) & _PAGE_PRESENT) &&
+           mfn_eq(l1e_get_mfn(l1e), m);
+}
+
+/*
+ * d's p2m entry for a pfn, at machine address ma: a word of one of d's
+ * ordinary pages.  Replace old by new there (Linux reads it lock-free:
+ * an aligned 8-byte store is atomic).  Tools learn of the change from
+ * p2m_generation.
+ */
+static int p2m_replace(struct domain *d, paddr_t ma, mfn_t old, mfn_t new,
+                       bool check_only)
+{
+    struct page_info *pg;
+    uint64_t *p;
+    int rc = 0;
+
+    if ( (ma & 7) || !mfn_valid(maddr_to_mfn(ma)) )
+        return -EINVAL;
+    pg = mfn_to_page(maddr_to_mfn(ma));
+    if ( !get_page_and_type(pg, d, PGT_writable_page) )
+        return -EINVAL;
+
+    p = map_domain_page(maddr_to_mfn(ma)) + (ma & ~PAGE_MASK);
+    if ( check_only )
+        rc = ACCESS_ONCE(*p) == mfn_x(old) ? 0 : -EINVAL;
+    else if ( cmpxchg(p, mfn_x(old), mfn_x(new)) != mfn_x(old) )
+        rc = -EBUSY;
+    else
+    {
+        shared_info(d, arch.p2m_generation) += 2;
+        smp_wmb();
+    }
+    unmap_domain_page(p);
+
+    put_page_and_type(pg);
+    return rc;
+}
+
+/*
+ * We change a guest's live kernel mappings behind its back: drop its TLB
+ * entries everywhere, global ones too (PV kernels map themselves global
+ * when Xen lets them), or it would go on writing the old frame.
+ */
+static void flush_guest_tlbs(const struct domain *d)
+{
+    flush_mask(d->dirty_cpumask, FLUSH_TLB_GLOBAL);
+}
+
+/* Move pg between owners; both are live.  Takes and drops domain refs. */
+static void move_owner(struct page_info *pg, struct domain *from,
+                       struct domain *to)
+{
+    bool drop;
+
+    spin_lock(&from->page_alloc_lock);
+    page_list_del(pg, &from->page_list);
+    drop = !domain_adjust_tot_pages(from, -1);
+    spin_unlock(&from->page_alloc_lock);
+
+    spin_lock(&to->page_alloc_lock);
+    page_set_owner(pg, to);
+    page_list_add_tail(pg, &to->page_list);
+    if ( domain_adjust_tot_pages(to, 1) == 1 )
+        get_knownalive_domain(to);
+    spin_unlock(&to->page_alloc_lock);
+
+    if ( drop )
+        put_domain(from);
+}
+
+/* The share has no holder left: S goes back to the heap, scrubbed. */
+static void free_share(struct share *sh)
+{
+    struct page_info *pg = mfn_to_page(sh->mfn);
+
+    ASSERT(!sh->nr_holders);
+    gdprintk(XENLOG_DEBUG, "cbps: free share %#"PRI_mfn" c=%#lx t=%#lx\n",
+             mfn_x(sh->mfn), pg->count_info, pg->u.inuse.type_info);
+    /* Stale mappings of a misbehaving guest, if any, read zeros. */
+    clear_domain_page(sh->mfn);
+    put_page_type(pg);
+    if ( test_and_clear_bit(_PGC_allocated, &pg->count_info) )
+        put_page(pg);
+    xfree(sh);
+}
+
+/* Make the listed RW entries of m read-only; undo with restore_ptes(). */
+static int protect_ptes(struct domain *d, mfn_t m, const struct cbps_pte *pte,
+                        unsigned int n, unsigned int *done)
+{
+    struct page_info *pg = mfn_to_page(m);
+    unsigned int i;
+    int rc;
+
+    for ( *done = 0; *done < n; (*done)++ )
+    {
+        i = *done;
+        if ( !pte_rw(pte[i].orig) )
+            continue;
+        rc = pte_replace(d, pte[i].ma, pte[i].orig,
+                         pte_with(pte[i].orig, m, false));
+        if ( rc )
+            return rc;
+        put_page_type(pg);
+    }
+    return 0;
+}
+
+static void restore_ptes(struct domain *d, mfn_t m, const struct cbps_pte *pte,
+                         unsigned int done)
+{
+    struct page_info *pg = mfn_to_page(m);
+    unsigned int i;
+
+    for ( i = 0; i < done; i++ )
+    {
+        if ( !pte_rw(pte[i].orig) )
+            continue;
+        if ( !get_page_type(pg, PGT_writable_page) )
+            continue;       /* cannot happen: we own the only mappings */
+        if ( pte_replace(d, pte[i].ma, pte_with(pte[i].orig, m, false),
+                         pte[i].orig) )
+            put_page_type(pg);
+    }
+}
+
+/*
+ * Read the entries the guest named: each must map m now.  Fills pte[]
+ * with their values.
+ */
+static int read_ptes(struct domain *d, const struct xen_cbps_op *op, mfn_t m,
+                     struct cbps_pte *pte)
+{
+    unsigned int i, j;
+
+    for ( i = 0; i < op->u.commit.nr_ptes; i++ )
+    {
+        pte[i].ma = op->u.commit.pte_maddr[i];
+        for ( j = 0; j < i; j++ )
+            if ( pte[j].ma == pte[i].ma )
+                return -EINVAL;
+        if ( !pte_read(d, pte[i].ma, &pte[i].orig) ||
+             !pte_maps(pte[i].orig, m) )
+            return -EINVAL;
+    }
+    return 0;
+}
+
+/* m's references are exactly: allocation, our own and the n entries. */
+static bool only_refs(const struct page_info *pg, unsigned int n)
+{
+    unsigned long c = pg->count_info;
+
+    return (c & PGC_allocated) && (c & PGC_count_mask) == n + 2;
+}
+
+/* The guest's frame m becomes the shared frame (no copy). */
+static int convert(struct domain *d, mfn_t m, unsigned long pfn,
+                   struct holder *h)
+{
+    struct page_info *pg = mfn_to_page(m);
+    struct share *sh;
+    unsigned int done;
+    const void *va;
+    int rc;
+
+    sh = xzalloc(struct share);
+    if ( !sh )
+        return -ENOMEM;
+
+    rc = protect_ptes(d, m, h->pte, h->nr_ptes, &done);
+    if ( rc )
+        goto undo;
+    flush_guest_tlbs(d);
+
+    /* No RW mapping is left; the PGT_shared_page type keeps it that way. */
+    rc = -EBUSY;
+    if ( !get_page_type(pg, PGT_shared_page) )
+        goto undo;
+    if ( !only_refs(pg, h->nr_ptes) )
+    {
+        put_page_type(pg);
+        goto undo;
+    }
+
+    va = map_domain_page(m);
+    sh->hash = cbps_scan_hash(va);
+    unmap_domain_page(va);
+    sh->mfn = m;
+    sh->pfn = pfn;
+
+    move_owner(pg, d, dom_share);
+
+    spin_lock(&share_lock);
+    memo_forget(m);
+    h->next = NULL;
+    sh->holders = h;
+    sh->nr_holders = 1;
+    nr_holders++;
+    sh->mnext = by_mfn[bucket(mfn_x(m))];
+    by_mfn[bucket(mfn_x(m))] = sh;
+    sh->hnext = by_hash[bucket(sh->hash)];
+    by_hash[bucket(sh->hash)] = sh;
+    cbps_nr_shares++;
+    spin_unlock(&share_lock);
+    return 0;
+
+ undo:
+    restore_ptes(d, m, h->pte, done);
+    xfree(sh);
+    return rc;
+}
+
+/* The guest's frame m, equal to the shared frame s, is replaced by s. */
+static int join(struct domain *d, mfn_t m, mfn_t s, struct holder *h)
+{
+    struct page_info *pg = mfn_to_page(m), *spg = mfn_to_page(s);
+    struct share *sh;
+    unsigned int i, done;
+    const void *a, *b;
+    bool same;
+    int rc;
+
+    rc = protect_ptes(d, m, h->pte, h->nr_ptes, &done);
+    if ( rc )
+        goto undo;
+    flush_guest_tlbs(d);
+
+    rc = -EBUSY;
+    if ( (pg->u.inuse.type_info & PGT_count_mask) ||
+         !only_refs(pg, h->nr_ptes) )
+        goto undo;
+
+    /* Neither frame can change now: compare (the hash only proposed). */
+    a = map_domain_page(m);
+    b = map_domain_page(s);
+    same = !memcmp(a, b, PAGE_SIZE);
+    unmap_domain_page(b);
+    unmap_domain_page(a);
+    rc = -EAGAIN;
+    if ( !same )
+        goto undo;
+
+    /* Become a holder first, so that the share cannot close under us. */
+    spin_lock(&share_lock);
+    sh = find_share(s);
+    rc = -ESRCH;
+    if ( !sh || sh->closing || find_holder(sh, d) )
+    {
+        spin_unlock(&share_lock);
+        goto undo;
+    }
+    h->leaving = true;          /* not usable until switched */
+    h->next = sh->holders;
+    sh->holders = h;
+    sh->nr_holders++;
+    nr_holders++;
+    spin_unlock(&share_lock);
+
+    for ( i = 0; i < h->nr_ptes; i++ )
+    {
+        if ( !get_page(spg, dom_share) )
+            BUG();              /* the share holds S allocated */
+        if ( pte_replace(d, h->pte[i].ma, pte_with(h->pte[i].orig, m, false),
+                         pte_with(h->pte[i].orig, s, false)) )
+        {
+            /* d is paused but for us: its entries cannot change. */
+            put_page(spg);
+            gprintk(XENLOG_WARNING, "cbps: entry %#"PRIpaddr" changed\n",
+                    h->pte[i].ma);
+            continue;
+        }
+        put_page(pg);
+    }
+    rc = p2m_replace(d, h->p2m_ma, m, s, false);
+    if ( rc )
+        gprintk(XENLOG_WARNING, "cbps: p2m entry %#"PRIpaddr" changed\n",
+                h->p2m_ma);
+    flush_guest_tlbs(d);
+
+    spin_lock(&share_lock);
+    h->leaving = false;
+    spin_unlock(&share_lock);
+
+    /* Give m back to Xen, scrubbed: it held d's data. */
+    set_gpfn_from_mfn(mfn_x(m), INVALID_M2P_ENTRY);
+    clear_domain_page(m);
+    if ( test_and_clear_bit(_PGC_allocated, &pg->count_info) )
+        put_page(pg);
+    return 0;
+
+ undo:
+    restore_ptes(d, m, h->pte, done);
+    return rc;
+}
+
+int cbps_share_commit(struct domain *d, const struct xen_cbps_op *op,
+                      domid_t *partner, mfn_t *partner_mfn)
+{
+    mfn_t m = _mfn(op->u.commit.from_mfn), s = _mfn(op->u.commit.to_mfn);
+    struct page_info *pg;
+    struct holder *h;
+    unsigned long pfn;
+    int rc;
+
+    if ( op->u.commit.pad || !op->u.commit.nr_ptes ||
+         op->u.commit.nr_ptes > CBPS_COMMIT_MAX_PTES || !mfn_valid(m) ||
+         !mfn_valid(s) )
+        return -EINVAL;
+
+    /* Only what Xen offered, and only once. */
+    rc = cbps_offer_take(d, m, s, partner, partner_mfn);
+    if ( rc )
+        return rc;
+
+    pg = mfn_to_page(m);
+    if ( !get_page(pg, d) )
+        return -ESRCH;
+    pfn = get_gpfn_from_mfn(mfn_x(m));
+    rc = -ESRCH;
+    if ( !mfn_eq(m, s) && (!is_share_frame(s) ||
+                           get_gpfn_from_mfn(mfn_x(s)) != pfn) )
+        goto out_put;
+
+    rc = -ENOMEM;
+    h = xzalloc(struct holder);
+    if ( !h )
+        goto out_put;
+    h->d = d;
+    h->nr_ptes = op->u.commit.nr_ptes;
+    h->p2m_ma = op->u.commit.p2m_maddr;
+
+    rc = domain_pause_except_self(d);
+    if ( rc )
+    {
+        rc = -EAGAIN;
+        goto out_free;
+    }
+
+    rc = read_ptes(d, op, m, h->pte);
+    if ( !rc )
+        rc = p2m_replace(d, h->p2m_ma, m, m, true);
+    if ( !rc )
+        rc = mfn_eq(m, s) ? convert(d, m, pfn, h) : join(d, m, s, h);
+
+    domain_unpause_except_self(d);
+
+ out_free:
+    if ( rc )
+        xfree(h);
+ out_put:
+    put_page(pg);
+    if ( rc )
+        COUNT(d, rejected);
+    else
+    {
+        COUNT(d, committed);
+        if ( !mfn_eq(m, s) )
+            COUNT(d, returned);
+    }
+    return rc;
+}
+
+mfn_t cbps_share_lookup(uint64_t h, unsigned long pfn, const void *va,
+                        const struct domain *d)
+{
+    const struct share *sh;
+    mfn_t found = INVALID_MFN;
+
+    if ( !cbps_nr_shares )
+        return found;
+
+    spin_lock(&share_lock);
+    for ( sh = by_hash[bucket(h)]; sh; sh = sh->hnext )
+    {
+        const void *sva;
+        bool same;
+
+        if ( sh->hash != h || sh->pfn != pfn || sh->closing ||
+             find_holder(sh, d) )
+            continue;
+        sva = map_domain_page(sh->mfn);
+        same = !memcmp(sva, va, PAGE_SIZE);
+        unmap_domain_page(sva);
+        if ( same )
+        {
+            found = sh->mfn;
+            break;
+        }
+    }
+    spin_unlock(&share_lock);
+
+    return found;
+}
+
+/* The last holder takes S back, if nothing but its own entries maps S. */
+static bool takeback(struct domain *d, struct share *sh, struct holder *h)
+{
+    struct page_info *pg = mfn_to_page(sh->mfn);
+    unsigned int i, live = 0;
+    bool maps[CBPS_COMMIT_MAX_PTES];
+    intpte_t cur;
+
+    for ( i = 0; i < h->nr_ptes; i++ )
+    {
+        maps[i] = pte_read(d, h->pte[i].ma, &cur) &&
+                  (cur & ~(intpte_t)AD_FLAGS) ==
+                  (pte_with(h->pte[i].orig, sh->mfn, false) &
+                   ~(intpte_t)AD_FLAGS);
+        live += maps[i];
+    }
+    /* Allocation + the live entries: no stale or foreign mapping. */
+    if ( (pg->count_info & PGC_count_mask) != live + 1 || d->is_dying )
+        return false;
+
+    move_owner(pg, dom_share, d);
+    put_page_type(pg);          /* S is an ordinary page of d again */
+
+    for ( i = 0; i < h->nr_ptes; i++ )
+    {
+        if ( !maps[i] || !pte_rw(h->pte[i].orig) )
+            continue;
+        if ( !get_page_type(pg, PGT_writable_page) )
+            continue;
+        if ( pte_replace(d, h->pte[i].ma, pte_with(h->pte[i].orig, sh->mfn,
+                                                     false),
+                         h->pte[i].orig) )
+            put_page_type(pg);
+    }
+    return true;
+}
+
+/* Give d its own copy of N = S's contents (d holds S; h is marked leaving). */
+static int copy_out(struct domain *d, struct share *sh, struct holder *h,
+                    mfn_t *out)
+{
+    struct page_info *spg = mfn_to_page(sh->mfn), *npg;
+    unsigned int i;
+    mfn_t n;
+
+    npg = alloc_domheap_page(d, 0);
+    if ( !npg )
+        return -ENOMEM;
+    n = page_to_mfn(npg);
+    copy_domain_page(n, sh->mfn);
+    set_gpfn_from_mfn(mfn_x(n), sh->pfn);
+
+    for ( i = 0; i < h->nr_ptes; i++ )
+    {
+        bool rw = pte_rw(h->pte[i].orig);
+
+        if ( !get_page(npg, d) )
+            BUG();
+        if ( rw && !get_page_type(npg, PGT_writable_page) )
+            BUG();              /* a fresh page of d */
+        if ( pte_replace(d, h->pte[i].ma,
+                         pte_with(h->pte[i].orig, sh->mfn, false),
+                         pte_with(h->pte[i].orig, n, rw)) )
+        {
+            /* The guest rewrote this entry itself: not ours any more. */
+            if ( rw )
+                put_page_type(npg);
+            put_page(npg);
+            continue;
+        }
+        put_page(spg);
+    }
+    flush_guest_tlbs(d);
+    p2m_replace(d, h->p2m_ma, sh->mfn, n, false);
+
+    *out = n;
+    return 0;
+}
+
+/*
+ * d gets its own frame for S.  0 and *out (N, or S itself when d was the
+ * last holder); -ENOENT: d holds no S; -EAGAIN: another vCPU of d is at
+ * it; -ENOMEM: no free frame.
+ */
+static int unshare(struct domain *d, mfn_t s, mfn_t *out)
+{
+    struct share *sh;
+    struct holder *h;
+    bool last, took = false;
+    int rc;
+
+    spin_lock(&share_lock);
+    sh = find_share(s);
+    h = sh ? find_holder(sh, d) : NULL;
+    if ( !h || h->leaving )
+    {
+        spin_unlock(&share_lock);
+        return h ? -EAGAIN : -ENOENT;
+    }
+    h->leaving = true;
+    last = sh->nr_holders == 1;
+    if ( last )
+        sh->closing = true;
+    spin_unlock(&share_lock);
+
+    if ( last )
+        took = takeback(d, sh, h);
+    if ( took )
+        *out = s;
+    else
+    {
+        rc = copy_out(d, sh, h, out);
+        if ( rc )
+        {
+            spin_lock(&share_lock);
+            h->leaving = false;
+            sh->closing = false;
+            spin_unlock(&share_lock);
+            enomems++;
+            COUNT(d, enomem);
+            return rc;
+        }
+    }
+
+    spin_lock(&share_lock);
+    unlink_holder(sh, h);
+    if ( took || !sh->nr_holders )
+        unlink_share(sh);
+    memo[memo_next].domid = d->domain_id;
+    memo[memo_next].s = s;
+    memo[memo_next].n = *out;
+    memo_next = (memo_next + 1) % MEMO;
+    if ( took )
+        takebacks++;
+    else
+        cow_breaks++;
+    spin_unlock(&share_lock);
+
+    if ( took )
+        xfree(sh);
+    else if ( !sh->nr_holders )
+        free_share(sh);
+    xfree(h);
+
+    if ( took )
+        COUNT(d, takebacks);
+    else
+        COUNT(d, cow_breaks);
+    return 0;
+}
+
+/* Pause d until a frame can be had; dom0 sees it in cbps and xl list. */
+static void enomem_pause(struct domain *d)
+{
+    unsigned int i;
+
+    spin_lock(&share_lock);
+    for ( i = 0; i < nr_paused; i++ )
+        if ( paused[i] == d->domain_id )
+            break;
+    if ( i == nr_paused && nr_paused < MAX_PAUSED )
+    {
+        paused[nr_paused++] = d->domain_id;
+        spin_unlock(&share_lock);
+        printk(XENLOG_G_WARNING
+               "cbps: %pd paused: no free frame to unshare into\n", d);
+        domain_pause_by_systemcontroller_nosync(d);
+        send_global_virq(VIRQ_ENOMEM);
+        set_timer(&enomem_timer, NOW() + ENOMEM_TICK);
+        return;
+    }
+    spin_unlock(&share_lock);
+}
+
+static void cf_check enomem_timer_fn(void *unused)
+{
+    domid_t ids[MAX_PAUSED];
+    unsigned int i, n;
+
+    if ( avail_domheap_pages() < ENOMEM_SLACK )
+    {
+        set_timer(&enomem_timer, NOW() + ENOMEM_TICK);
+        return;
+    }
+
+    spin_lock(&share_lock);
+    n = nr_paused;
+    memcpy(ids, paused, n * sizeof(*ids));
+    nr_paused = 0;
+    spin_unlock(&share_lock);
+
+    for ( i = 0; i < n; i++ )
+    {
+        struct domain *d = rcu_lock_domain_by_id(ids[i]);
+
+        if ( !d )
+            continue;
+        printk(XENLOG_G_INFO "cbps: %pd resumed: memory is free again\n", d);
+        domain_unpause_by_systemcontroller(d);
+        rcu_unlock_domain(d);
+    }
+}
+
+static bool is_paused(const struct domain *d)
+{
+    unsigned int i;
+
+    for ( i = 0; i < nr_paused; i++ )
+        if ( paused[i] == d->domain_id )
+            return true;
+    return false;
+}
+
+/* -ERESTART: retry later (paused, or another vCPU is unsharing). */
+static int unshare_for(struct domain *d, mfn_t s, mfn_t *n)
+{
+    int rc = unshare(d, s, n);
+
+    if ( rc == -ENOMEM )
+        enomem_pause(d);
+    if ( rc == -ENOMEM || rc == -EAGAIN )
+        return -ERESTART;
+    if ( rc == -ENOENT && memo_find(d, s, n) )
+        return 0;
+    return rc;
+}
+
+int cbps_write_fault(unsigned long addr, const struct cpu_user_regs *regs)
+{
+    struct domain *d = current->domain;
+    l1_pgentry_t pte;
+    mfn_t n;
+
+    if ( !cbps_nr_shares || !is_pv_domain(d) || is_pv_32bit_domain(d) ||
+         paging_mode_enabled(d) ||
+         (regs->error_code & (PFEC_page_present | PFEC_write_access |
+                              PFEC_reserved_bit | PFEC_insn_fetch)) !=
+         (PFEC_page_present | PFEC_write_access) )
+        return 0;
+
+    /* Shared frames have kernel mappings only. */
+    pte = guest_get_eff_kern_l1e(addr);
+    if ( !(l1e_get_flags(pte) & _PAGE_PRESENT) ||
+         !is_share_frame(l1e_get_mfn(pte)) )
+        return 0;
+
+    switch ( unshare_for(d, l1e_get_mfn(pte), &n) )
+    {
+    case 0:
+    case -ERESTART:
+        return EXCRET_fault_fixed;  /* the write is retried */
+    default:
+        return 0;                   /* not ours: the guest sees its fault */
+    }
+}
+
+int cbps_l1e_install(struct domain *d, intpte_t *val)
+{
+    l1_pgentry_t e = l1e_from_intpte(*val);
+    mfn_t n;
+    int rc;
+
+    if ( !cbps_nr_shares || !(l1e_get_flags(e) & _PAGE_PRESENT) ||
+         !is_share_frame(l1e_get_mfn(e)) )
+        return 0;
+
+    rc = unshare_for(d, l1e_get_mfn(e), &n);
+    if ( rc == -ENOENT )
+        return 0;               /* get_page_from_l1e() refuses it */
+    if ( rc )
+        return rc;
+    *val = l1e_get_intpte(l1e_from_mfn(n, l1e_get_flags(e)));
+    return 0;
+}
+
+bool cbps_ptwr_defer(struct domain *d, intpte_t *val)
+{
+    l1_pgentry_t e = l1e_from_intpte(*val);
+    mfn_t s, n;
+
+    if ( !cbps_nr_shares || !(l1e_get_flags(e) & _PAGE_PRESENT) ||
+         !is_share_frame(l1e_get_mfn(e)) )
+        return false;
+
+    s = l1e_get_mfn(e);
+    if ( !holds(d, s) && memo_find(d, s, &n) )
+    {
+        *val = l1e_get_intpte(l1e_from_mfn(n, l1e_get_flags(e)));
+        return false;
+    }
+    this_cpu(deferred) = mfn_x(s);
+    return true;
+}
+
+void cbps_ptwr_deferred(struct domain *d)
+{
+    mfn_t s = _mfn(this_cpu(deferred)), n;
+
+    if ( !mfn_x(s) )
+        return;
+    this_cpu(deferred) = 0;
+    unshare_for(d, s, &n);      /* the guest retries its write either way */
+}
+
+int cbps_guest_remove_page(struct domain *d, unsigned long *gmfn)
+{
+    struct share *sh;
+    struct holder *h;
+    intpte_t cur;
+    unsigned int i;
+    bool mapped = false;
+    mfn_t s = _mfn(*gmfn), n;
+    int rc;
+
+    if ( !cbps_nr_shares || !is_pv_domain(d) || !is_share_frame(s) )
+        return 1;
+
+    spin_lock(&share_lock);
+    sh = find_share(s);
+    h = sh ? find_holder(sh, d) : NULL;
+    if ( h && !h->leaving )
+        h->leaving = true;
+    else
+        h = NULL;
+    spin_unlock(&share_lock);
+    if ( !h )
+    {
+        /* Already unshared: the guest's stale p2m named S. */
+        if ( memo_find(d, s, &n) )
+            *gmfn = mfn_x(n);
+        return 1;
+    }
+
+    /* Ballooning unmaps first; a frame still mapped is unshared. */
+    for ( i = 0; i < h->nr_ptes; i++ )
+        mapped |= pte_read(d, h->pte[i].ma, &cur) && pte_maps(cur, s);
+    if ( mapped )
+    {
+        spin_lock(&share_lock);
+        h->leaving = false;
+        spin_unlock(&share_lock);
+        rc = unshare_for(d, s, &n);
+        if ( rc )
+            return rc;
+        *gmfn = mfn_x(n);
+        return 1;
+    }
+
+    /* d lets go of its hold: its tot_pages never counted S. */
+    spin_lock(&share_lock);
+    unlink_holder(sh, h);
+    if ( !sh->nr_holders )
+        unlink_share(sh);
+    spin_unlock(&share_lock);
+    if ( !sh->nr_holders )
+        free_share(sh);
+    xfree(h);
+    return 0;
+}
+
+int cbps_share_unshare_all(struct domain *d, uint64_t *left)
+{
+    unsigned int i, done = 0;
+    uint64_t held = 0;
+    mfn_t todo[UNSHARE_BATCH], n;
+    int rc = 0;
+
+    spin_lock(&share_lock);
+    for ( i = 0; i < BUCKETS; i++ )
+    {
+        const struct share *sh;
+
+        for ( sh = by_mfn[i]; sh; sh = sh->mnext )
+            if ( find_holder(sh, d) )
+            {
+                if ( done < UNSHARE_BATCH )
+                    todo[done++] = sh->mfn;
+                held++;
+            }
+    }
+    spin_unlock(&share_lock);
+
+    for ( i = 0; i < done; i++ )
+    {
+        rc = unshare(d, todo[i], &n);
+        if ( rc == -ENOMEM )
+            break;
+        if ( !rc )
+            held--;
+        rc = 0;
+    }
+    *left = held;
+    return rc;
+}
+
+void cbps_share_relinquish(struct domain *d)
+{
+    struct share *freed = NULL, *sh;
+    unsigned int i;
+
+    if ( !cbps_nr_shares )
+        return;
+
+    spin_lock(&share_lock);
+    for ( i = 0; i < BUCKETS; i++ )
+    {
+        struct share **p = &by_mfn[i];
+
+        while ( (sh = *p) != NULL )
+        {
+            struct holder *h = find_holder(sh, d);
+
+            if ( h )
+            {
+                unlink_holder(sh, h);
+                xfree(h);
+            }
+            if ( sh->nr_holders )
+            {
+                p = &sh->mnext;
+                continue;
+            }
+            unlink_share(sh);   /* also unlinks it from by_mfn[i] */
+            sh->mnext = freed;
+            freed = sh;
+        }
+    }
+    for ( i = 0; i < nr_paused; i++ )
+        if ( paused[i] == d->domain_id )
+            paused[i] = paused[--nr_paused];
+    spin_unlock(&share_lock);
+
+    /* d's dying page tables drop their references to S later. */
+    while ( (sh = freed) != NULL )
+    {
+        freed = sh->mnext;
+        free_share(sh);
+    }
+}
+
+int cbps_share_info(struct domain *d, struct cbps_share_stats *s)
+{
+    const struct cbps_domain *c;
+    uint64_t held = 0;
+    unsigned int i;
+
+    spin_lock(&cbps_lock);
+    c = dom_cbps(d);
+    if ( c )
+        *s = c->share;
+    spin_unlock(&cbps_lock);
+    if ( !c )
+        return -ENOENT;
+
+    spin_lock(&share_lock);
+    for ( i = 0; i < BUCKETS; i++ )
+    {
+        const struct share *sh;
+
+        for ( sh = by_mfn[i]; sh; sh = sh->mnext )
+            held += !!find_holder(sh, d);
+    }
+    s->paused = is_paused(d);
+    spin_unlock(&share_lock);
+    s->held = held;
+    s->pad = 0;
+    return 0;
+}
+
+void cbps_share_total(struct cbps_share_total *t)
+{
+    spin_lock(&share_lock);
+    t->frames = cbps_nr_shares;
+    t->holders = nr_holders;
+    t->saved = nr_holders - cbps_nr_shares;
+    t->cow_breaks = cow_breaks;
+    t->takebacks = takebacks;
+    t->enomem = enomems;
+    spin_unlock(&share_lock);
+}
+
+void cbps_share_dump(void)
+{
+    struct cbps_share_total t;
+
+    cbps_share_total(&t);
+    printk("cbps: %"PRIu64" shared frames, %"PRIu64" holders, %"PRIu64
+           " saved, %"PRIu64" CoW breaks, %"PRIu64" takebacks, %"PRIu64
+           " unshares without memory, %u paused\n", t.frames, t.holders,
+           t.saved, t.cow_breaks, t.takebacks, t.enomem, nr_paused);
+}
+
+int __init cbps_share_init(void)
+{
+    init_timer(&enomem_timer, enomem_timer_fn, NULL, 0);
+    if ( !cbps_opts.enabled )
+        return 0;
+
+    /* DOMID_COW is free: dom_cow exists only with CONFIG_MEM_SHARING. */
+    dom_share = domain_create(DOMID_COW, NULL, 0);
+    if ( IS_ERR(dom_share) )
+    {
+        printk(XENLOG_ERR "cbps: no share domain (%ld): sharing off\n",
+               PTR_ERR(dom_share));
+        dom_share = NULL;
+        cbps_opts.share = false;
+        return -ENOMEM;
+    }
+    return 0;
+}

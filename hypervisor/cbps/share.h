@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* share.h: shared frames, between core.c, scan.c and the hooks. */
+#ifndef __CBPS_SHARE_H__
+#define __CBPS_SHARE_H__
+
+#include <xen/mm.h>
+#include <xen/sched.h>
+#include <public/cbps.h>
+
+int cbps_share_init(void);
+
+/* Frames the share domain owns now; 0 lets every hook return at once. */
+extern unsigned long cbps_nr_shares;
+
+/*
+ * A shared frame with hash h at pfn that d does not hold yet and whose
+ * contents equal va's; INVALID_MFN when there is none.
+ */
+mfn_t cbps_share_lookup(uint64_t h, unsigned long pfn, const void *va,
+                        const struct domain *d);
+
+/* CBPS_OP_commit for d (current).  partner: who to offer the new share. */
+int cbps_share_commit(struct domain *d, const struct xen_cbps_op *op,
+                      domid_t *partner, mfn_t *partner_mfn);
+
+/* CBPS_OP_unshare_all: give d its own copy of up to a batch of frames. */
+int cbps_share_unshare_all(struct domain *d, uint64_t *left);
+
+/* CBPS_OP_share_info. */
+int cbps_share_info(struct domain *d, struct cbps_share_stats *s);
+void cbps_share_total(struct cbps_share_total *t);
+
+/* A dying domain lets go of every frame it holds, without copies. */
+void cbps_share_relinquish(struct domain *d);
+
+void cbps_share_dump(void);
+
+#endif /* __CBPS_SHARE_H__ */
