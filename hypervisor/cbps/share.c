@@ -385,8 +385,6 @@ static void free_share(struct share *sh)
     struct page_info *pg = mfn_to_page(sh->mfn);
 
     ASSERT(!sh->nr_holders);
-    gdprintk(XENLOG_DEBUG, "cbps: free share %#"PRI_mfn" c=%#lx t=%#lx\n",
-             mfn_x(sh->mfn), pg->count_info, pg->u.inuse.type_info);
     /* Stale mappings of a misbehaving guest, if any, read zeros. */
     clear_domain_page(sh->mfn);
     put_page_type(pg);
