@@ -9,7 +9,7 @@ BUILD ?= $(CURDIR)/build
 KVER = $(shell cat $(BUILD)/kver)
 
 .PHONY: all setup xen module tool guest-kernel images unit vm check demo \
-	bench-scanner \
+	bench-scanner bench-cow \
 	clean distclean
 
 all: images
@@ -35,6 +35,10 @@ tool: setup
 		-lxencall -o $(BUILD)/out/cbps
 	@gcc -O2 -Wall -Wextra -Werror tools/recount/recount.c \
 		-o $(BUILD)/out/cbps-recount
+	@gcc -O2 -Wall -Wextra -Werror tests/vm/tools/gnt.c \
+		-lxengnttab -o $(BUILD)/out/cbps-gnt
+	@gcc -O2 -Wall -Wextra -Werror -static tests/vm/tools/anoncow.c \
+		-o $(BUILD)/out/cbps-anoncow
 
 guest-kernel: setup
 	@scripts/fetch-guest.sh
@@ -57,6 +61,9 @@ demo: images
 
 bench-scanner: setup
 	@scripts/bench-scanner.sh
+
+bench-cow: images
+	@python3 tests/vm/vmtest.py --show cowbench
 
 clean:
 	-$(MAKE) -s -C guest/cs_module KVER=$(KVER) clean

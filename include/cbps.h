@@ -48,6 +48,7 @@
 #define CBPS_OP_commit              10 /* guest: take an offer */
 #define CBPS_OP_unshare_all         11 /* guest: own copies of all its frames */
 #define CBPS_OP_share_info          12 /* sharing counters (DOMID_SELF: any) */
+#define CBPS_OP_decline             13 /* guest: drop an offer it will not take */
 
 /* Query flags. */
 #define CBPS_QUERY_F_ENABLED        (1U << 0) /* cbps=on given to Xen */
@@ -128,6 +129,7 @@ struct cbps_share_stats {
     uint64_t takebacks;   /* unshares by the last holder, without a copy */
     uint64_t returned;    /* frames the guest gave back to Xen on commit */
     uint64_t enomem;      /* unshares that found no free frame (paused) */
+    uint64_t declined;    /* offers the guest turned down */
     uint64_t held;        /* shared frames held now */
     uint32_t paused;      /* 1 while paused for want of a free frame */
     uint32_t pad;
@@ -207,6 +209,10 @@ struct xen_cbps_op {
             uint32_t pad;
             uint64_t pte_maddr[CBPS_COMMIT_MAX_PTES];
         } commit;
+        /*
+         * CBPS_OP_decline uses commit's from_mfn and to_mfn (the rest 0):
+         * the offer's slot is free for the next one.  -ESRCH: no such offer.
+         */
         /* CBPS_OP_unshare_all: OUT frames still held (call again if > 0) */
         struct {
             uint64_t left;

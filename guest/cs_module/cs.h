@@ -16,6 +16,7 @@ struct cs_state {
 	bool registered;
 	bool consume;			/* module parameter; false stalls */
 	bool share;			/* module parameter; false: no commits */
+	bool resumed;			/* resumed by Xen: check the ring */
 	u32 next_seq;			/* seq expected of the next entry */
 	struct work_struct work;	/* takes entries off the ring */
 	struct cbps_guest_stats stats;
@@ -29,6 +30,13 @@ int cs_share_unshare_all(void);
 int cs_share_probe_file(const char *path, unsigned long *cached,
 			unsigned long *shared);
 unsigned long cs_share_count(void);
+bool cs_share_pfn_shared(unsigned long pfn);
+struct seq_file;
+void cs_share_show_runs(struct seq_file *m);
+
+/* cs_probe.c */
+extern const struct proc_ops cs_probe_ops;
+void cs_probe_exit(void);
 
 int cs_proc_init(void);
 void cs_proc_exit(void);

@@ -20,6 +20,7 @@
 #include <xen/events.h>
 #include <xen/page.h>
 #include <xen/xen.h>
+#include <xen/xen-ops.h>
 #include <asm/xen/hypercall.h>
 
 #include "cs.h"
@@ -52,12 +53,43 @@ static void cs_handle_entry(const struct cbps_ring_entry *e)
 	}
 }
 
+/*
+ * After xl save/restore (or migration) we run in a new domain: Xen knows
+ * no ring of it, and holds nothing shared for it (the toolstack's
+ * mappings gave the saved domain its own copy of every frame).  Hand the
+ * ring over again; entries start afresh.
+ */
+static void cs_reregister(void)
+{
+	struct xen_cbps_op op = { .cmd = CBPS_OP_query };
+	int rc;
+
+	if (cs_op(&op) || (op.u.query.flags & CBPS_QUERY_F_REGISTERED))
+		return;		/* the suspend was cancelled: same domain */
+	memset(cs.sring, 0, PAGE_SIZE);
+	cs_ring_init(&cs.ring, cs.sring);
+	cs.next_seq = 0;
+	memset(&op, 0, sizeof(op));
+	op.cmd = CBPS_OP_register;
+	op.u.reg.ring_gfn = virt_to_mfn(cs.sring);
+	rc = cs_op(&op);
+	if (rc) {
+		pr_err("cannot register the ring again after resume: %d\n", rc);
+		WRITE_ONCE(cs.registered, false);
+		return;
+	}
+	pr_info("registered again after resume, ring at mfn %#lx\n",
+		virt_to_mfn(cs.sring));
+}
+
 static void cs_work_fn(struct work_struct *work)
 {
 	struct cbps_ring_entry batch[16];
 	struct xen_cbps_op op = { .cmd = CBPS_OP_kick };
 	int i, n, rc;
 
+	if (xchg(&cs.resumed, false) && READ_ONCE(cs.registered))
+		cs_reregister();
 	if (!READ_ONCE(cs.consume) || !READ_ONCE(cs.registered))
 		return;
 
@@ -153,6 +185,19 @@ static int cs_pm_notify(struct notifier_block *nb, unsigned long event,
 
 static struct notifier_block cs_pm_nb = { .notifier_call = cs_pm_notify };
 
+/* Xen resumed us (maybe as a new domain): check in the work item. */
+static int cs_resume_notify(struct notifier_block *nb, unsigned long unused,
+			    void *data)
+{
+	WRITE_ONCE(cs.resumed, true);
+	schedule_work(&cs.work);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block cs_resume_nb = {
+	.notifier_call = cs_resume_notify,
+};
+
 /* Is Xen there, does it speak cbps, and is it on? */
 static int cs_check_xen(void)
 {
@@ -232,6 +277,7 @@ static int __init cs_init(void)
 	if (rc)
 		goto out_unregister;
 	register_pm_notifier(&cs_pm_nb);
+	xen_resume_notifier_register(&cs_resume_nb);
 
 	pr_info("registered, ring at mfn %#lx, VIRQ %d on irq %d\n",
 		virt_to_mfn(cs.sring), VIRQ_CBPS, cs.irq);
@@ -258,6 +304,7 @@ static void __exit cs_exit(void)
 	struct xen_cbps_op op = { .cmd = CBPS_OP_unregister };
 	int rc;
 
+	xen_resume_notifier_unregister(&cs_resume_nb);
 	unregister_pm_notifier(&cs_pm_nb);
 	cs_proc_exit();
 	/* No more offers taken; then our own copy of every shared frame. */

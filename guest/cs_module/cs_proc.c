@@ -5,7 +5,6 @@
  */
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
-#include <linux/uaccess.h>
 #include <asm/xen/hypercall.h>
 
 #include "cs.h"
@@ -50,61 +49,12 @@ static int cs_proc_show(struct seq_file *m, void *v)
 			seq_printf(m, "frames_returned %llu\n", x->returned);
 			seq_printf(m, "xen_rejected %llu\n", x->rejected);
 			seq_printf(m, "expired %llu\n", x->expired);
+			seq_printf(m, "declined %llu\n", x->declined);
 			seq_printf(m, "enomem %llu\n", x->enomem);
 		}
 	}
 	return 0;
 }
-
-/*
- * /proc/cbps_probe, for tests: write a file's path, read back
- * "cached N shared M" for the pages of that file in the page cache.
- */
-static DEFINE_MUTEX(cs_probe_lock);
-static char cs_probe_path[256];
-
-static int cs_probe_show(struct seq_file *m, void *v)
-{
-	unsigned long cached, shared;
-	int rc;
-
-	mutex_lock(&cs_probe_lock);
-	rc = cs_share_probe_file(cs_probe_path, &cached, &shared);
-	mutex_unlock(&cs_probe_lock);
-	if (rc)
-		return rc;
-	seq_printf(m, "cached %lu shared %lu\n", cached, shared);
-	return 0;
-}
-
-static int cs_probe_open(struct inode *inode, struct file *file)
-{
-	return single_open(file, cs_probe_show, NULL);
-}
-
-static ssize_t cs_probe_write(struct file *file, const char __user *buf,
-			      size_t len, loff_t *pos)
-{
-	if (len == 0 || len >= sizeof(cs_probe_path))
-		return -EINVAL;
-	mutex_lock(&cs_probe_lock);
-	if (copy_from_user(cs_probe_path, buf, len)) {
-		mutex_unlock(&cs_probe_lock);
-		return -EFAULT;
-	}
-	cs_probe_path[len] = 0;
-	strim(cs_probe_path);
-	mutex_unlock(&cs_probe_lock);
-	return len;
-}
-
-static const struct proc_ops cs_probe_ops = {
-	.proc_open = cs_probe_open,
-	.proc_read = seq_read,
-	.proc_write = cs_probe_write,
-	.proc_lseek = seq_lseek,
-	.proc_release = single_release,
-};
 
 int cs_proc_init(void)
 {
@@ -121,4 +71,5 @@ void cs_proc_exit(void)
 {
 	remove_proc_entry("cbps_probe", NULL);
 	remove_proc_entry("cbps", NULL);
+	cs_probe_exit();
 }

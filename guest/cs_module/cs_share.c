@@ -19,6 +19,7 @@
 #include <linux/mm.h>
 #include <linux/namei.h>
 #include <linux/pagemap.h>
+#include <linux/seq_file.h>
 #include <linux/xarray.h>
 #include <asm/pgtable.h>
 #include <asm/xen/hypercall.h>
@@ -75,8 +76,13 @@ static int cs_offer_image(struct xen_cbps_op *op, unsigned long pfn)
 
 	if (!hva || !cs_pte_of(hva, mfn, &op->u.commit.pte_maddr[n++]))
 		return -ENOENT;
+	/*
+	 * A PV kernel's direct map of its own image may use the very L1
+	 * tables of the high mapping (Xen built both): one entry, named once.
+	 */
 	if (cs_pte_of((unsigned long)__va(PFN_PHYS(pfn)), mfn,
-		      &op->u.commit.pte_maddr[n]))
+		      &op->u.commit.pte_maddr[n]) &&
+	    op->u.commit.pte_maddr[n] != op->u.commit.pte_maddr[0])
 		n++;
 	op->u.commit.nr_ptes = n;
 	return cs_commit(op, pfn);
@@ -120,6 +126,18 @@ out_put:
 	return rc;
 }
 
+/* An offer we do not take to Xen: free its slot for the next one. */
+static void cs_decline(const struct cbps_ring_entry *e)
+{
+	struct xen_cbps_op op = {
+		.cmd = CBPS_OP_decline,
+		.u.commit.from_mfn = e->from_mfn,
+		.u.commit.to_mfn = e->to_mfn,
+	};
+
+	HYPERVISOR_memory_op(XENMEM_cbps_op, &op);
+}
+
 void cs_share_offer(const struct cbps_ring_entry *e)
 {
 	struct cbps_guest_stats *s = &cs.stats;
@@ -132,14 +150,17 @@ void cs_share_offer(const struct cbps_ring_entry *e)
 	int rc;
 
 	WRITE_ONCE(s->offers, s->offers + 1);
-	if (!READ_ONCE(cs.share))
-		return;		/* the offer expires in Xen */
+	if (!READ_ONCE(cs.share)) {
+		cs_decline(e);
+		return;
+	}
 
 	/* Xen names machine frames; is this one still ours, at which pfn? */
 	pfn = mfn_to_pfn(e->from_mfn);
 	if (pfn >= xen_p2m_size || pfn_to_mfn(pfn) != e->from_mfn ||
 	    !pfn_valid(pfn)) {
 		WRITE_ONCE(s->rej_stale, s->rej_stale + 1);
+		cs_decline(e);
 		return;
 	}
 	page = pfn_to_page(pfn);
@@ -148,6 +169,8 @@ void cs_share_offer(const struct cbps_ring_entry *e)
 		rc = cs_offer_image(&op, pfn);
 	else
 		rc = cs_offer_cache(&op, page, pfn);
+	if (op.cmd != CBPS_OP_commit)
+		cs_decline(e);
 
 	switch (rc) {
 	case 0:
@@ -192,7 +215,7 @@ int cs_share_unshare_all(void)
 }
 
 /* Is pfn backed by the shared frame we committed to? */
-static bool cs_pfn_shared(unsigned long pfn)
+bool cs_share_pfn_shared(unsigned long pfn)
 {
 	void *v = xa_load(&cs_committed, pfn);
 
@@ -221,7 +244,7 @@ int cs_share_probe_file(const char *path, unsigned long *cached,
 			continue;
 		(*cached)++;
 		if (!folio_test_large(folio) &&
-		    cs_pfn_shared(folio_pfn(folio)))
+		    cs_share_pfn_shared(folio_pfn(folio)))
 			(*shared)++;
 		folio_put(folio);
 	}
@@ -238,4 +261,27 @@ unsigned long cs_share_count(void)
 	xa_for_each(&cs_committed, pfn, v)
 		n += pfn_to_mfn(pfn) == xa_to_value(v);
 	return n;
+}
+
+/* For /proc/cbps_probe: runs of pfns shared now, "first-last" a line. */
+void cs_share_show_runs(struct seq_file *m)
+{
+	unsigned long pfn, first = 0, last = 0;
+	bool open = false;
+	void *v;
+
+	xa_for_each(&cs_committed, pfn, v) {
+		if (pfn_to_mfn(pfn) != xa_to_value(v))
+			continue;
+		if (open && pfn == last + 1) {
+			last = pfn;
+			continue;
+		}
+		if (open)
+			seq_printf(m, "%#lx-%#lx\n", first, last);
+		first = last = pfn;
+		open = true;
+	}
+	if (open)
+		seq_printf(m, "%#lx-%#lx\n", first, last);
 }

@@ -257,6 +257,32 @@ static int cbps_commit(struct domain *d, const struct xen_cbps_op *op)
     return rc;
 }
 
+static int cbps_decline(struct domain *d, const struct xen_cbps_op *op)
+{
+    domid_t partner;
+    mfn_t pmfn;
+    int rc;
+
+    if ( !cbps_opts.share )
+        return -EOPNOTSUPP;
+    if ( op->u.commit.p2m_maddr || op->u.commit.nr_ptes ||
+         op->u.commit.pad || op->u.commit.pte_maddr[0] ||
+         op->u.commit.pte_maddr[1] || op->u.commit.pte_maddr[2] ||
+         op->u.commit.pte_maddr[3] )
+        return -EINVAL;
+
+    rc = cbps_offer_take(d, _mfn(op->u.commit.from_mfn),
+                         _mfn(op->u.commit.to_mfn), &partner, &pmfn);
+    if ( !rc )
+    {
+        spin_lock(&cbps_lock);
+        if ( dom_cbps(d) )
+            dom_cbps(d)->share.declined++;
+        spin_unlock(&cbps_lock);
+    }
+    return rc;
+}
+
 static int cbps_share_info_op(struct domain *currd, struct xen_cbps_op *op)
 {
     domid_t domid = op->u.share.domid;
@@ -568,6 +594,10 @@ long cbps_memory_op(XEN_GUEST_HANDLE_PARAM(void) arg)
 
     case CBPS_OP_commit:
         rc = cbps_commit(currd, &op);
+        break;
+
+    case CBPS_OP_decline:
+        rc = cbps_decline(currd, &op);
         break;
 
     case CBPS_OP_unshare_all:

@@ -176,6 +176,21 @@ static struct domain *snap_domain(domid_t domid)
     return NULL;
 }
 
+/*
+ * get_page() without its console line on failure: frames freed since the
+ * index sampled them are common once frames are shared.
+ */
+static bool get_frame(struct page_info *pg, const struct domain *d)
+{
+    const struct domain *owner = page_get_owner_and_reference(pg);
+
+    if ( owner == d )
+        return true;
+    if ( owner )
+        put_page(pg);
+    return false;
+}
+
 /* 0: a candidate; else which census counter the frame goes to. */
 static uint64_t *filter(const struct page_info *pg, struct cbps_census *c)
 {
@@ -216,7 +231,7 @@ static enum cmp compare(struct cbps_index_entry *e, const void *va,
     if ( !ed || !mfn_valid(_mfn(e->mfn)) )
         return CMP_CHANGED;
     pg = mfn_to_page(_mfn(e->mfn));
-    if ( !get_page(pg, ed) )
+    if ( !get_frame(pg, ed) )
         return CMP_CHANGED;
     if ( (pg->count_info & PGC_broken) || !page_state_is(pg, inuse) )
     {
@@ -293,7 +308,7 @@ static bool scan_frame(unsigned long mfn, struct snap *s)
     const void *va;
     uint8_t tag, old;
 
-    if ( !get_page(pg, s->d) )
+    if ( !get_frame(pg, s->d) )
         return false;
     skip = filter(pg, c);
     if ( skip )

@@ -103,6 +103,97 @@ static struct timer enomem_timer;
 /* ptwr cannot unshare under its page lock: it leaves the frame here. */
 static DEFINE_PER_CPU(unsigned long, deferred);
 
+#ifndef NDEBUG
+/*
+ * Debug builds: recent events (C convert, J join, U copy out, T takeback,
+ * R balloon release, D teardown release, F free, M stale name redirected,
+ * O grant or foreign mapping), to explain a bad entry found by audit().
+ */
+#define TRACE_LEN 8192
+static struct {
+    char what;
+    domid_t domid;
+    unsigned long a, b;
+} trace[TRACE_LEN];
+static unsigned int trace_next;
+
+static void ev(char what, const struct domain *d, mfn_t a, mfn_t b)
+{
+    unsigned int i = arch_fetch_and_add(&trace_next, 1) % TRACE_LEN;
+
+    trace[i].what = what;
+    trace[i].domid = d->domain_id;
+    trace[i].a = mfn_x(a);
+    trace[i].b = mfn_x(b);
+}
+
+static void ev_print(unsigned long mfn)
+{
+    unsigned int i;
+
+    for ( i = 0; i < TRACE_LEN; i++ )
+        if ( trace[i].what && (trace[i].a == mfn || trace[i].b == mfn) )
+            printk("cbps:   #%u %c d%u %#lx %#lx\n", i, trace[i].what,
+                   trace[i].domid, trace[i].a, trace[i].b);
+}
+
+/*
+ * At teardown, every present entry of d's validated L1s must map a frame
+ * with references, and a writable one d's own writable page: what cbps
+ * switched behind the guest must have kept Xen's counts right.
+ */
+static void audit(struct domain *d, const char *when)
+{
+    struct page_info *pg;
+    unsigned int i, bad = 0;
+
+    spin_lock(&d->page_alloc_lock);
+    page_list_for_each ( pg, &d->page_list )
+    {
+        const l1_pgentry_t *l1;
+
+        if ( (pg->u.inuse.type_info & (PGT_type_mask | PGT_validated)) !=
+             (PGT_l1_page_table | PGT_validated) )
+            continue;
+        l1 = __map_domain_page(pg);
+        for ( i = 0; i < L1_PAGETABLE_ENTRIES; i++ )
+        {
+            mfn_t m = l1e_get_mfn(l1[i]);
+            const struct page_info *t;
+
+            if ( !(l1e_get_flags(l1[i]) & _PAGE_PRESENT) || !mfn_valid(m) )
+                continue;
+            t = mfn_to_page(m);
+            /* RW: d's own page, of writable type with a count. */
+            if ( (t->count_info & PGC_count_mask) &&
+                 (!(l1e_get_flags(l1[i]) & _PAGE_RW) ||
+                  (page_get_owner(t) == d &&
+                   (t->u.inuse.type_info & PGT_type_mask) ==
+                   PGT_writable_page &&
+                   (t->u.inuse.type_info & PGT_count_mask))) )
+                continue;
+            if ( bad++ < 8 )
+            {
+                printk("cbps: %s %pd: L1 %"PRI_mfn"[%u] = %"PRIpte
+                       " caf %#lx taf %#lx owner %pd\n", when, d,
+                       mfn_x(page_to_mfn(pg)), i, l1e_get_intpte(l1[i]),
+                       t->count_info, t->u.inuse.type_info,
+                       page_get_owner(t));
+                ev_print(mfn_x(m));
+            }
+        }
+        unmap_domain_page(l1);
+    }
+    spin_unlock(&d->page_alloc_lock);
+    if ( bad )
+        printk("cbps: %s %pd: %u bad entries\n", when, d, bad);
+    WARN_ON(bad);               /* the VM tests count this as a failure */
+}
+#else
+#define ev(what, d, a, b) ((void)0)
+#define audit(d, when) ((void)0)
+#endif
+
 static unsigned int bucket(uint64_t key)
 {
     return (key ^ (key >> 10) ^ (key >> 20)) % BUCKETS;
@@ -197,11 +288,13 @@ static bool memo_find(const struct domain *d, mfn_t s, mfn_t *n)
         {
             *n = memo[i].n;
             found = true;
+            ev('M', d, s, *n);
         }
     spin_unlock(&share_lock);
 
     return found;
 }
+
 
 /* Bump one of d's counters, if d is registered. */
 #define COUNT(d, field) do {                            \
@@ -211,6 +304,35 @@ static bool memo_find(const struct domain *d, mfn_t s, mfn_t *n)
         c_->share.field++;                              \
     spin_unlock(&cbps_lock);                            \
 } while ( 0 )
+
+/* Why commits are refused: counted, and the first few printed. */
+enum refusal {
+    R_OFFER, R_GONE, R_PTE, R_P2M, R_REFS, R_DIFF, R_SHARE, R_NOMEM,
+    R_PAUSE, R_NR
+};
+static const char *const refusal_name[R_NR] = {
+    [R_OFFER] = "not offered", [R_GONE] = "frame gone",
+    [R_PTE] = "entry", [R_P2M] = "p2m entry", [R_REFS] = "other references",
+    [R_DIFF] = "contents differ", [R_SHARE] = "share closed",
+    [R_NOMEM] = "no memory", [R_PAUSE] = "pause",
+};
+static unsigned long refusals[R_NR];
+
+static int refuse(const struct domain *d, enum refusal why, int rc, mfn_t m,
+                  paddr_t ma, unsigned long detail)
+{
+    static unsigned int printed[R_NR];
+
+    refusals[why]++;
+    if ( printed[why] < 4 )
+    {
+        printed[why]++;
+        printk(XENLOG_G_INFO "cbps: %pd commit of %"PRI_mfn" refused (%d): "
+               "%s at %#"PRIpaddr" (%#lx)\n", d, mfn_x(m), rc,
+               refusal_name[why], ma, detail);
+    }
+    return rc;
+}
 
 /*
  * Replace d's L1 entry at ma by new if it still maps old's frame with
@@ -385,6 +507,7 @@ static void free_share(struct share *sh)
     struct page_info *pg = mfn_to_page(sh->mfn);
 
     ASSERT(!sh->nr_holders);
+    ev('F', dom_share, sh->mfn, sh->mfn);
     /* Stale mappings of a misbehaving guest, if any, read zeros. */
     clear_domain_page(sh->mfn);
     put_page_type(pg);
@@ -447,10 +570,17 @@ static int read_ptes(struct domain *d, const struct xen_cbps_op *op, mfn_t m,
         pte[i].ma = op->u.commit.pte_maddr[i];
         for ( j = 0; j < i; j++ )
             if ( pte[j].ma == pte[i].ma )
-                return -EINVAL;
-        if ( !pte_read(d, pte[i].ma, &pte[i].orig) ||
-             !pte_maps(pte[i].orig, m) )
-            return -EINVAL;
+                return refuse(d, R_PTE, -EINVAL, m, pte[i].ma, j);
+        if ( !pte_read(d, pte[i].ma, &pte[i].orig) )
+        {
+            const struct page_info *l1 = mfn_valid(maddr_to_mfn(pte[i].ma))
+                ? mfn_to_page(maddr_to_mfn(pte[i].ma)) : NULL;
+
+            return refuse(d, R_PTE, -EINVAL, m, pte[i].ma,
+                          l1 ? l1->u.inuse.type_info : 0);
+        }
+        if ( !pte_maps(pte[i].orig, m) )
+            return refuse(d, R_PTE, -EINVAL, m, pte[i].ma, pte[i].orig);
     }
     return 0;
 }
@@ -485,9 +615,13 @@ static int convert(struct domain *d, mfn_t m, unsigned long pfn,
     /* No RW mapping is left; the PGT_shared_page type keeps it that way. */
     rc = -EBUSY;
     if ( !get_page_type(pg, PGT_shared_page) )
+    {
+        refuse(d, R_REFS, rc, m, 0, pg->u.inuse.type_info);
         goto undo;
+    }
     if ( !only_refs(pg, h->nr_ptes) )
     {
+        refuse(d, R_REFS, rc, m, 0, pg->count_info);
         put_page_type(pg);
         goto undo;
     }
@@ -499,6 +633,7 @@ static int convert(struct domain *d, mfn_t m, unsigned long pfn,
     sh->pfn = pfn;
 
     move_owner(pg, d, dom_share);
+    ev('C', d, m, m);
 
     spin_lock(&share_lock);
     memo_forget(m);
@@ -538,7 +673,10 @@ static int join(struct domain *d, mfn_t m, mfn_t s, struct holder *h)
     rc = -EBUSY;
     if ( (pg->u.inuse.type_info & PGT_count_mask) ||
          !only_refs(pg, h->nr_ptes) )
+    {
+        refuse(d, R_REFS, rc, m, 0, pg->count_info);
         goto undo;
+    }
 
     /* Neither frame can change now: compare (the hash only proposed). */
     a = map_domain_page(m);
@@ -548,7 +686,10 @@ static int join(struct domain *d, mfn_t m, mfn_t s, struct holder *h)
     unmap_domain_page(a);
     rc = -EAGAIN;
     if ( !same )
+    {
+        refuse(d, R_DIFF, rc, m, 0, mfn_x(s));
         goto undo;
+    }
 
     /* Become a holder first, so that the share cannot close under us. */
     spin_lock(&share_lock);
@@ -557,6 +698,7 @@ static int join(struct domain *d, mfn_t m, mfn_t s, struct holder *h)
     if ( !sh || sh->closing || find_holder(sh, d) )
     {
         spin_unlock(&share_lock);
+        refuse(d, R_SHARE, rc, m, 0, mfn_x(s));
         goto undo;
     }
     h->leaving = true;          /* not usable until switched */
@@ -591,6 +733,7 @@ static int join(struct domain *d, mfn_t m, mfn_t s, struct holder *h)
     h->leaving = false;
     spin_unlock(&share_lock);
 
+    ev('J', d, m, s);
     /* Give m back to Xen, scrubbed: it held d's data. */
     set_gpfn_from_mfn(mfn_x(m), INVALID_M2P_ENTRY);
     clear_domain_page(m);
@@ -620,21 +763,27 @@ int cbps_share_commit(struct domain *d, const struct xen_cbps_op *op,
     /* Only what Xen offered, and only once. */
     rc = cbps_offer_take(d, m, s, partner, partner_mfn);
     if ( rc )
-        return rc;
+        return refuse(d, R_OFFER, rc, m, 0, mfn_x(s));
 
     pg = mfn_to_page(m);
     if ( !get_page(pg, d) )
-        return -ESRCH;
+        return refuse(d, R_GONE, -ESRCH, m, 0, pg->count_info);
     pfn = get_gpfn_from_mfn(mfn_x(m));
     rc = -ESRCH;
     if ( !mfn_eq(m, s) && (!is_share_frame(s) ||
                            get_gpfn_from_mfn(mfn_x(s)) != pfn) )
+    {
+        refuse(d, R_SHARE, rc, m, 0, mfn_x(s));
         goto out_put;
+    }
 
     rc = -ENOMEM;
     h = xzalloc(struct holder);
     if ( !h )
+    {
+        refuse(d, R_NOMEM, rc, m, 0, 0);
         goto out_put;
+    }
     h->d = d;
     h->nr_ptes = op->u.commit.nr_ptes;
     h->p2m_ma = op->u.commit.p2m_maddr;
@@ -642,13 +791,13 @@ int cbps_share_commit(struct domain *d, const struct xen_cbps_op *op,
     rc = domain_pause_except_self(d);
     if ( rc )
     {
-        rc = -EAGAIN;
+        rc = refuse(d, R_PAUSE, -EAGAIN, m, 0, rc);
         goto out_free;
     }
 
     rc = read_ptes(d, op, m, h->pte);
-    if ( !rc )
-        rc = p2m_replace(d, h->p2m_ma, m, m, true);
+    if ( !rc && (rc = p2m_replace(d, h->p2m_ma, m, m, true)) != 0 )
+        refuse(d, R_P2M, rc, m, h->p2m_ma, 0);
     if ( !rc )
         rc = mfn_eq(m, s) ? convert(d, m, pfn, h) : join(d, m, s, h);
 
@@ -724,6 +873,7 @@ static bool takeback(struct domain *d, struct share *sh, struct holder *h)
 
     move_owner(pg, dom_share, d);
     put_page_type(pg);          /* S is an ordinary page of d again */
+    ev('T', d, sh->mfn, sh->mfn);
 
     for ( i = 0; i < h->nr_ptes; i++ )
     {
@@ -731,9 +881,10 @@ static bool takeback(struct domain *d, struct share *sh, struct holder *h)
             continue;
         if ( !get_page_type(pg, PGT_writable_page) )
             continue;
+        /* orig maps the frame d had before it joined: name S. */
         if ( pte_replace(d, h->pte[i].ma, pte_with(h->pte[i].orig, sh->mfn,
                                                      false),
-                         h->pte[i].orig) )
+                         pte_with(h->pte[i].orig, sh->mfn, true)) )
             put_page_type(pg);
     }
     return true;
@@ -776,6 +927,7 @@ static int copy_out(struct domain *d, struct share *sh, struct holder *h,
     }
     flush_guest_tlbs(d);
     p2m_replace(d, h->p2m_ma, sh->mfn, n, false);
+    ev('U', d, sh->mfn, n);
 
     *out = n;
     return 0;
@@ -951,30 +1103,51 @@ int cbps_write_fault(unsigned long addr, const struct cpu_user_regs *regs)
     switch ( unshare_for(d, l1e_get_mfn(pte), &n) )
     {
     case 0:
-    case -ERESTART:
+        /* An entry cbps did not switch still maps S: not ours to fix. */
+        if ( mfn_eq(l1e_get_mfn(guest_get_eff_kern_l1e(addr)),
+                    l1e_get_mfn(pte)) )
+            return 0;
         return EXCRET_fault_fixed;  /* the write is retried */
+    case -ERESTART:
+        return EXCRET_fault_fixed;
     default:
         return 0;                   /* not ours: the guest sees its fault */
     }
 }
 
-int cbps_l1e_install(struct domain *d, intpte_t *val)
+int cbps_own_frame(struct domain *d, unsigned long *mfn)
 {
-    l1_pgentry_t e = l1e_from_intpte(*val);
     mfn_t n;
     int rc;
 
-    if ( !cbps_nr_shares || !(l1e_get_flags(e) & _PAGE_PRESENT) ||
-         !is_share_frame(l1e_get_mfn(e)) )
+    if ( !cbps_nr_shares || !is_pv_domain(d) || !is_share_frame(_mfn(*mfn)) )
         return 0;
 
-    rc = unshare_for(d, l1e_get_mfn(e), &n);
+    rc = unshare_for(d, _mfn(*mfn), &n);
+    ev('O', d, _mfn(*mfn), rc ? INVALID_MFN : n);
     if ( rc == -ENOENT )
-        return 0;               /* get_page_from_l1e() refuses it */
+        return 0;               /* not d's: the caller's owner check fails */
     if ( rc )
         return rc;
-    *val = l1e_get_intpte(l1e_from_mfn(n, l1e_get_flags(e)));
+    *mfn = mfn_x(n);
     return 0;
+}
+
+/* Any new mapping of a shared frame, even read-only: see DESIGN.md. */
+int cbps_l1e_install(struct domain *d, intpte_t *val)
+{
+    l1_pgentry_t e = l1e_from_intpte(*val);
+    unsigned long mfn;
+    int rc;
+
+    if ( !cbps_nr_shares || !(l1e_get_flags(e) & _PAGE_PRESENT) )
+        return 0;
+
+    mfn = mfn_x(l1e_get_mfn(e));
+    rc = cbps_own_frame(d, &mfn);
+    if ( !rc )
+        *val = l1e_get_intpte(l1e_from_mfn(_mfn(mfn), l1e_get_flags(e)));
+    return rc;
 }
 
 bool cbps_ptwr_defer(struct domain *d, intpte_t *val)
@@ -1051,6 +1224,7 @@ int cbps_guest_remove_page(struct domain *d, unsigned long *gmfn)
     }
 
     /* d lets go of its hold: its tot_pages never counted S. */
+    ev('R', d, s, s);
     spin_lock(&share_lock);
     unlink_holder(sh, h);
     if ( !sh->nr_holders )
@@ -1097,11 +1271,44 @@ int cbps_share_unshare_all(struct domain *d, uint64_t *left)
     return rc;
 }
 
+/*
+ * The guest suspends (xl save, migration): the toolstack then reads its
+ * p2m and saves what each pfn maps, and a frame of the share domain is
+ * not the guest's to save.  So it gets its own copy of every frame
+ * first.  Without memory for them the suspend fails (-ENOMEM) and the
+ * guest runs on: a save never holds a frame it could not read.
+ */
+int cbps_domain_suspend(struct domain *d)
+{
+    uint64_t left, before = ~0ULL;
+    int rc;
+
+    if ( !cbps_nr_shares || !is_pv_domain(d) )
+        return 0;
+    for ( ; ; )
+    {
+        rc = cbps_share_unshare_all(d, &left);
+        if ( rc || !left )
+            break;
+        if ( left >= before )
+        {
+            rc = -EBUSY;        /* another vCPU keeps unsharing */
+            break;
+        }
+        before = left;
+    }
+    if ( rc )
+        printk(XENLOG_G_WARNING "cbps: %pd cannot suspend: %"PRIu64
+               " shared frames left (%d)\n", d, left, rc);
+    return rc;
+}
+
 void cbps_share_relinquish(struct domain *d)
 {
     struct share *freed = NULL, *sh;
     unsigned int i;
 
+    audit(d, "dying");
     if ( !cbps_nr_shares )
         return;
 
@@ -1116,6 +1323,7 @@ void cbps_share_relinquish(struct domain *d)
 
             if ( h )
             {
+                ev('D', d, sh->mfn, sh->mfn);
                 unlink_holder(sh, h);
                 xfree(h);
             }
@@ -1140,6 +1348,7 @@ void cbps_share_relinquish(struct domain *d)
         freed = sh->mnext;
         free_share(sh);
     }
+    audit(d, "released");
 }
 
 int cbps_share_info(struct domain *d, struct cbps_share_stats *s)
@@ -1186,12 +1395,17 @@ void cbps_share_total(struct cbps_share_total *t)
 void cbps_share_dump(void)
 {
     struct cbps_share_total t;
+    unsigned int i;
 
     cbps_share_total(&t);
     printk("cbps: %"PRIu64" shared frames, %"PRIu64" holders, %"PRIu64
            " saved, %"PRIu64" CoW breaks, %"PRIu64" takebacks, %"PRIu64
            " unshares without memory, %u paused\n", t.frames, t.holders,
            t.saved, t.cow_breaks, t.takebacks, t.enomem, nr_paused);
+    printk("cbps: commits refused:");
+    for ( i = 0; i < R_NR; i++ )
+        printk(" %s %lu;", refusal_name[i], refusals[i]);
+    printk("\n");
 }
 
 int __init cbps_share_init(void)

@@ -31,6 +31,7 @@ add_busybox "$g"
 install -m 755 "$vm/guest/init" "$g/init"
 mkdir -p "$g/cbps/scenarios"
 cp "$out/cs-$kver.ko" "$g/cbps/cs.ko"
+cp "$out/cbps-anoncow" "$g/cbps/"
 cp "$vm"/common.sh "$vm"/guest/*.sh "$g/cbps/scenarios/"
 # Data every guest has, the same bytes in each (seeded): the sharing
 # tests write it and check it against a reference.
@@ -68,11 +69,11 @@ done
 echo "xen-evtchn xen-privcmd xen-gntdev xen-gntalloc xenfs" \
 	>"$d/lib/modules/xen/order"
 
-bins="xl xenstored xenconsoled xen-init-dom0"
+bins="xl xenstored xenconsoled xen-init-dom0 libxl-save-helper"
 for b in $bins; do
 	cp "$root/usr/lib/xen-4.17/bin/$b" "$d/usr/lib/xen-4.17/bin/"
 done
-cp "$out/cbps" "$out/cbps-recount" "$d/cbps/bin/"
+cp "$out/cbps" "$out/cbps-recount" "$out/cbps-gnt" "$d/cbps/bin/"
 
 # Every library the binaries need: Xen's from the unpacked debs, the C
 # library and friends from the host (both Debian bookworm).

@@ -36,8 +36,11 @@ SCENARIOS = {
     'stock': ('cbps=on', 'xen-stock', 2048, 512),
     # Three 128 MiB dumps sit in dom0's tmpfs for the offline recount.
     'census': ('cbps=on,rate=50000,interval=0', 'xen', 3072, 1024),
-    'share': ('cbps=on,rate=50000,interval=0,share=on', 'xen', 2048, 512),
-    'demo': ('cbps=on', 'xen', 2048, 512),
+    'share': ('cbps=on,rate=50000,interval=0,share=on dom0_mem=512M,max:1024M',
+              'xen', 1024, 512),
+    'cowbench': ('cbps=on,rate=50000,interval=0,share=on', 'xen', 1024, 512),
+    'torture': ('cbps=on,rate=50000,interval=0,share=on', 'xen', 1024, 512),
+    'demo': ('cbps=on,rate=50000,interval=0,share=on', 'xen', 2048, 512),
     'bench': ('cbps=on', 'xen', 2048, 512),
 }
 
@@ -225,7 +228,8 @@ def run(name, retries, timeout, show_all, demo=False):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('scenarios', nargs='*',
-                    default=['ring', 'off', 'stock', 'census'])
+                    default=['ring', 'off', 'stock', 'census', 'share',
+                             'torture'])
     ap.add_argument('--retries', type=int, default=2,
                     help='reruns after an infra or timeout failure')
     ap.add_argument('--timeout', type=int, default=900,

@@ -193,9 +193,9 @@ static int cmd_shares(void)
 	uint32_t next = 0;
 	int rc;
 
-	printf("%6s %8s %9s %9s %8s %8s %9s %9s %7s %s\n", "DOMID", "HELD",
-	       "OFFERED", "COMMITTED", "REJECTED", "EXPIRED", "COW_BREAK",
-	       "TAKEBACK", "ENOMEM", "STATE");
+	printf("%6s %8s %9s %9s %8s %8s %8s %9s %9s %7s %s\n", "DOMID",
+	       "HELD", "OFFERED", "COMMITTED", "DECLINED", "REJECTED",
+	       "EXPIRED", "COW_BREAK", "TAKEBACK", "ENOMEM", "STATE");
 	while ((rc = next_domain(&next)) == 0) {
 		uint16_t domid = op->u.dom.domid;
 
@@ -207,10 +207,11 @@ static int cmd_shares(void)
 		if (rc)
 			return fail("share_info", rc);
 		printf("%6u %8" PRIu64 " %9" PRIu64 " %9" PRIu64 " %8" PRIu64
-		       " %8" PRIu64 " %9" PRIu64 " %9" PRIu64 " %7" PRIu64
-		       " %s\n", domid, d->held, d->offered, d->committed,
-		       d->rejected, d->expired, d->cow_breaks, d->takebacks,
-		       d->enomem, d->paused ? "paused-no-memory" : "running");
+		       " %8" PRIu64 " %8" PRIu64 " %9" PRIu64 " %9" PRIu64
+		       " %7" PRIu64 " %s\n", domid, d->held, d->offered,
+		       d->committed, d->declined, d->rejected, d->expired,
+		       d->cow_breaks, d->takebacks, d->enomem,
+		       d->paused ? "paused-no-memory" : "running");
 	}
 	if (rc != -ENOENT)
 		return fail("domain_info", rc);

@@ -30,6 +30,14 @@ bool cbps_idle_work(void);
 int cbps_write_fault(unsigned long addr, const struct cpu_user_regs *regs);
 /* Before page_lock() in mmu_update / update_va_mapping; may rewrite *val. */
 int cbps_l1e_install(struct domain *d, intpte_t *val);
+/*
+ * Grants and the toolstack's foreign mappings: d's frame *mfn is about to
+ * be used where cbps cannot follow it; may rewrite *mfn to d's own copy.
+ * 0, or -ERESTART to try again later.
+ */
+int cbps_own_frame(struct domain *d, unsigned long *mfn);
+/* SCHEDOP_shutdown(SHUTDOWN_suspend): 0, or the suspend fails with it. */
+int cbps_domain_suspend(struct domain *d);
 /* ptwr, under the L1's page lock: true means retry (unshare deferred). */
 bool cbps_ptwr_defer(struct domain *d, intpte_t *val);
 /* ptwr, after the page lock is dropped. */
@@ -61,6 +69,16 @@ static inline int cbps_write_fault(unsigned long addr,
 }
 
 static inline int cbps_l1e_install(struct domain *d, intpte_t *val)
+{
+    return 0;
+}
+
+static inline int cbps_own_frame(struct domain *d, unsigned long *mfn)
+{
+    return 0;
+}
+
+static inline int cbps_domain_suspend(struct domain *d)
 {
     return 0;
 }

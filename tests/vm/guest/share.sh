@@ -6,6 +6,12 @@
 role=$(arg cbps_role)
 step() { wait_for 900 stat_ge test_entries "$1"; }
 probe() { echo "$1" >/proc/cbps_probe && cat /proc/cbps_probe; }
+kva() { awk -v s="$1" '$3 == s { print "0x" $1; exit }' /proc/kallsyms; }
+ksym() { awk -v s="$1" '$3 == s { print $1; exit }' /proc/kallsyms; }
+kshared() { probe "kva $(kva "$1")" | grep -q 'shared 1'; }
+# /proc/version prints with the format string linux_proc_banner, in a
+# read-only data page: the grant tests overwrite it.
+banner_shared() { kshared linux_proc_banner; }
 
 check insmod insmod /cbps/cs.ko
 # References in tmpfs: private pages, read before any write.
@@ -16,11 +22,21 @@ step 1 || fail step1 "no signal from dom0"
 cat /proc/cbps
 echo "data: $(probe /cbps/data)"
 echo "data2: $(probe /cbps/data2)"
+echo "shared pfn runs: $(probe runs | wc -l), first: $(probe runs | head -20 | tr '\n' ' ')"
 check shares-held stat_ge shared_now 100
 check data-read cmp /cbps/data /tmp/ref
 
-# Path 1: a write() into shared page-cache pages (a kernel write fault
-# through the direct map).  The reader must keep the original bytes.
+# Path 1: kernel write faults on shared pages.  The module writes the
+# first word of up to 16 shared pages of kernel .data with its own value
+# (interrupts off, one vCPU: nothing else writes it meanwhile); each
+# write faults into Xen, which copies; the page must read back exactly.
+if [ "$role" = writer ]; then
+	set -- $(probe "cowbench $(ksym _sdata) $(ksym _edata) 16")
+	echo "kernel writes: $*"
+	check kernel-write [ "${3:-0}" -gt 0 -a "${7:-1}" = 0 ]
+fi
+# Path 2: a write() into page-cache pages.  With same-pfn sharing they are
+# shared only if they happen to sit at the same pfn (the probe says).
 if [ "$role" = writer ]; then
 	dd if=/dev/urandom of=/tmp/patch bs=4096 count=64 2>/dev/null
 	dd if=/tmp/patch of=/cbps/data bs=4096 seek=16 conv=notrunc 2>/dev/null
@@ -31,7 +47,7 @@ step 2
 check pagecache-write cmp /cbps/data /tmp/ref
 echo "data after write: $(probe /cbps/data)"
 
-# Path 2: kernel text patching.  Enabling a tracepoint flips static keys,
+# Path 3: kernel text patching.  Enabling a tracepoint flips static keys,
 # which rewrites kernel text (text_poke installs a writable mapping of
 # the shared frame: Xen must unshare first).
 mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
@@ -49,27 +65,56 @@ fi
 echo CBPS-WROTE-2
 step 3
 
-# Path 3: a freed page reused.  The writer deletes shared file pages and
-# fills memory, so the kernel reuses and zeroes them (init_on_alloc).
+# Path 4: a freed page reused.  The writer deletes file pages and fills
+# memory, so the kernel reuses and zeroes them (init_on_alloc).
 if [ "$role" = writer ]; then
 	rm /cbps/data2
-	dd if=/dev/zero of=/tmp/fill bs=1M count=48 2>/dev/null
-	check reuse-zeroed sh -c 'cmp -n 50331648 /tmp/fill /dev/zero'
+	# 24 MiB fits the guest's tmpfs; a short file would pass cmp -n.
+	dd if=/dev/zero of=/tmp/fill bs=1M count=24 2>/dev/null
+	check reuse-zeroed sh -c '[ "$(wc -c </tmp/fill)" = 25165824 ] &&
+		cmp -n 25165824 /tmp/fill /dev/zero'
 	rm /tmp/fill
 else
 	check data2-intact cmp /cbps/data2 /tmp/ref2
 fi
 echo CBPS-WROTE-3
 step 4
+
+# Path 5: a backend writes a granted shared page: dom0 maps the writer's
+# grant and copies into the reader's (GNTTABOP_copy), writing a new
+# format string over linux_proc_banner: /proc/version shows it.
+version0=$(cat /proc/version)
+check banner-shared wait_for 120 banner_shared
+echo "CBPS-GRANT $(probe "grant $(kva linux_proc_banner)")"
+step 5
+if [ "$role" = writer ]; then
+	check grant-map-seen [ "$(cat /proc/version)" = cbps-gnt-map ]
+else
+	check grant-copy-seen [ "$(cat /proc/version)" = cbps-gnt-copy ]
+fi
+probe ungrant >/dev/null
 check data-final cmp /cbps/data /tmp/ref
 cat /proc/cbps
+echo CBPS-WROTE-5
+step 6
 
-# Path 4: module unload takes a private copy of every shared frame.
+# Path 6: no free frame.  Xen has none left (dom0 ballooned a third guest
+# up); the writer patches kernel text that the reader shares, is paused
+# until memory is back, then goes on.
+if [ "$role" = writer ]; then
+	check enomem-write sh -c "echo 1 >$t/events/enable"
+	check enomem-data cmp /cbps/data /tmp/ref
+fi
+echo CBPS-WROTE-6
+step 7
+
+# Path 7: module unload takes a private copy of every shared frame.
 if [ "$role" = reader ]; then
 	check rmmod rmmod cs
 	check data-after-rmmod cmp /cbps/data /tmp/ref
 	check data2-after-rmmod cmp /cbps/data2 /tmp/ref2
+	check banner-after-rmmod [ "$(cat /proc/version)" = cbps-gnt-copy ]
 fi
-echo CBPS-WROTE-4
+echo CBPS-WROTE-7
 # The writer waits here: dom0 destroys it while it still holds shares.
-[ "$role" = writer ] && step 5
+[ "$role" = writer ] && step 8

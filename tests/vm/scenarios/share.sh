@@ -3,19 +3,29 @@
 # g1 writes, g2 only reads.  Xen: cbps=on,rate=50000,interval=0.
 #
 # expect: dom0/registered dom0/sharing dom0/free-memory-grew
-# expect: dom0/cow-breaks dom0/unshared-on-rmmod dom0/destroy-while-shared
+# expect: dom0/cow-breaks dom0/grant-map dom0/grant-copy
+# expect: dom0/memory-exhausted dom0/enomem-paused dom0/enomem-resumed
+# expect: dom0/save dom0/restore dom0/reregistered
+# expect: dom0/unshared-on-rmmod dom0/destroy-while-shared
 # expect: dom0/guests-exited
-# expect: g1/insmod g1/shares-held g1/data-read g1/pagecache-write
-# expect: g1/text-patched-works g1/reuse-zeroed g1/data-final
+# expect: g1/insmod g1/shares-held g1/data-read g1/kernel-write
+# expect: g1/pagecache-write g1/text-patched-works g1/reuse-zeroed
+# expect: g1/banner-shared g1/grant-map-seen g1/data-final
+# expect: g1/enomem-write g1/enomem-data
 # expect: g2/insmod g2/shares-held g2/data-read g2/pagecache-write
-# expect: g2/text-unpatched-quiet g2/data2-intact g2/data-final g2/rmmod
-# expect: g2/data-after-rmmod g2/data2-after-rmmod
+# expect: g2/text-unpatched-quiet g2/data2-intact g2/banner-shared
+# expect: g2/grant-copy-seen g2/data-final g2/rmmod g2/data-after-rmmod
+# expect: g2/data2-after-rmmod g2/banner-after-rmmod
 
 free_mib() { xl info | awk '/^free_memory/ { print $3 }'; }
 total() { cbps shares | awk -v k="$1" -F': ' '$1 == k { print $2 + 0 }'; }
 held() {
 	cbps shares | awk -v d="$1" '$1 == d { print $2 }'
 }
+state_is() {
+	[ "$(cbps shares | awk -v d="$1" '$1 == d { print $NF }')" = "$2" ]
+}
+no_free_memory() { [ "$(free_mib)" -le 1 ]; }
 saved_ge() { [ "$(total 'frames saved')" -ge "$1" ] 2>/dev/null; }
 # signal N: both guests' step N.
 signal() {
@@ -24,9 +34,16 @@ signal() {
 		[ -n "$d" ] && cbps post "$d" 1 >/dev/null
 	done
 }
-# wait_mark MARK GUEST: the guest printed MARK on its console.
+# wait_mark MARK GUEST: the guest printed MARK on its console.  A guest
+# that never does is stuck: show both consoles and stop here.
 wait_mark() {
-	wait_for 600 grep -q "$1" "/var/log/xen/console/guest-$2.log"
+	wait_for 300 grep -q "$1" "/var/log/xen/console/guest-$2.log" && return
+	fail "mark-$1-$2" "guest $2 never got to $1"
+	xl debug-keys q
+	dump_guest_log g1
+	dump_guest_log g2
+	echo "CBPS-SCENARIO-DONE share"
+	poweroff -f
 }
 
 start_guest g1 share cbps_role=writer
@@ -47,6 +64,7 @@ while :; do
 	sleep 5
 done
 cbps shares
+xl debug-keys B                 # Xen's console: why commits were refused
 free1=$(free_mib)
 saved=$(total 'frames saved')
 echo "free memory ${free0} MiB -> ${free1} MiB; frames saved $saved"
@@ -62,8 +80,57 @@ signal                          # 3: reuse freed pages
 wait_mark CBPS-WROTE-3 g1 && wait_mark CBPS-WROTE-3 g2
 cbps shares
 check cow-breaks [ "$(total 'cow breaks')" -gt "$b0" ]
-signal                          # 4: g2 unloads its module
-wait_mark CBPS-WROTE-4 g2
+
+# 4: each guest grants its shared page of linux_proc_banner to dom0,
+# which writes a new format string into g1's through a writable grant
+# map and into g2's with a grant copy.  Xen must give each its own copy
+# first.
+signal
+wait_mark CBPS-GRANT g1 && wait_mark CBPS-GRANT g2
+nl='
+'
+grant_of() {
+	sed -n 's/.*CBPS-GRANT .* offset \([0-9]*\) .* ref \([0-9]*\).*/\2 \1/p' \
+		"/var/log/xen/console/guest-$1.log" | tail -n 1
+}
+set -- $(grant_of g1)
+check grant-map cbps-gnt map "$d1" "$1" "$2" "cbps-gnt-map$nl"
+set -- $(grant_of g2)
+check grant-copy cbps-gnt copy "$d2" "$1" "$2" "cbps-gnt-copy$nl"
+signal                          # 5: check the names, final data
+wait_mark CBPS-WROTE-5 g1 && wait_mark CBPS-WROTE-5 g2
+cbps shares
+
+# 6: dom0 balloons up (Xen: dom0_mem=512M,max:1024M) until Xen has no
+# free frame.  g1 then patches kernel text it shares with g2: the unshare
+# finds no frame, g1 is paused (dom0 sees it) and resumes once dom0 gives
+# the memory back.
+xl mem-set 0 1024
+check memory-exhausted wait_for 180 no_free_memory
+xl info | grep free_memory
+signal
+check enomem-paused wait_for 120 state_is "$d1" paused-no-memory
+cbps shares
+xl mem-set 0 512
+check enomem-resumed wait_for 120 state_is "$d1" running
+wait_mark CBPS-WROTE-6 g1 && wait_mark CBPS-WROTE-6 g2
+cbps shares
+
+# xl save: the guest suspends first, and Xen gives it its own copy of
+# every frame it shares before it may (the toolstack saves what each pfn
+# maps).  Restored, g2 is a new domain: its module registers the ring
+# again, and step 7 checks its contents after the round trip.
+h2=$(held $d2)
+echo "g2 holds ${h2:-0} frames when saved"
+check save xl save g2 /tmp/g2.save
+check restore xl restore /tmp/g2.save
+rm -f /tmp/g2.save
+d2=$(domid g2)
+check reregistered wait_for 120 registered_is 2
+cbps shares
+
+signal                          # 7: g2 unloads its module
+wait_mark CBPS-WROTE-7 g2
 # g2 holds nothing now: every holder left is g1.
 check unshared-on-rmmod [ "$(total holders)" = "$(held $d1)" ]
 cbps shares
@@ -74,7 +141,12 @@ dump_guest_log g1
 h1=$(held $d1)
 echo "g1 holds ${h1:-0} frames when destroyed"
 xl destroy g1
-check destroy-while-shared sh -c "wait_for 60 guest_gone g1 && \
-	cbps shares | tee /tmp/after && \
-	[ \"\$(awk -F': ' '/^shared frames/ { print \$2 }' /tmp/after)\" = 0 ]"
+no_shares() { [ "$(total 'shared frames')" = 0 ]; }
+if wait_for 60 guest_gone g1 && wait_for 30 no_shares; then
+	pass destroy-while-shared
+else
+	fail destroy-while-shared "g1 gone: $(guest_gone g1 && echo yes);" \
+		"shared frames left: $(total 'shared frames')"
+fi
+cbps shares
 if wait_for 300 guests_gone; then pass guests-exited; else fail guests-exited; fi

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * /proc/cbps_probe: what the VM tests ask of a guest.  Write a command,
+ * read the answer:
+ *
+ *   PATH        "cached N shared M": pages of a file in the page cache,
+ *               and how many of them are backed by a shared frame
+ *   kva ADDR    "kva pfn P offset O shared S": the kernel image page that
+ *               holds ADDR (a variable from /proc/kallsyms)
+ *   grant ADDR  as kva, plus "ref R": that page granted writable to dom0,
+ *               so that a backend can map or copy into it
+ *   ungrant     end the grant
+ *   runs        the pfns shared now, as "first-last" runs
+ *   cowbench START END [MAX]
+ *               "cowbench pages N ns T mismatches M": write each shared
+ *               page of kernel data in [START, END) (the .data section,
+ *               from kallsyms), up to MAX of them, once, with its own
+ *               value: each write is a copy-on-write break in Xen.  T is
+ *               the time of the N writes; M counts pages whose contents
+ *               differ after the write (the copy must be exact)
+ */
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <xen/grant_table.h>
+#include <asm/xen/page.h>
+
+#include "cs.h"
+
+static DEFINE_MUTEX(cs_probe_lock);
+static char cs_probe_cmd[256];
+static grant_ref_t cs_probe_ref;
+static bool cs_probe_granted;
+
+static void cs_probe_ungrant(void)
+{
+	if (!cs_probe_granted)
+		return;
+	/* Still mapped by the backend: leak the ref rather than reuse it. */
+	if (gnttab_end_foreign_access_ref(cs_probe_ref))
+		gnttab_free_grant_reference(cs_probe_ref);
+	cs_probe_granted = false;
+}
+
+/* Image address va, if it is one: its pfn. */
+static int cs_probe_image_pfn(unsigned long va, unsigned long *pfn)
+{
+	if (va < __START_KERNEL_map ||
+	    va >= __START_KERNEL_map + KERNEL_IMAGE_SIZE)
+		return -EINVAL;
+	*pfn = PFN_DOWN(va - __START_KERNEL_map + phys_base);
+	if (!pfn_valid(*pfn) || !PageReserved(pfn_to_page(*pfn)))
+		return -EINVAL;
+	return 0;
+}
+
+static int cs_probe_kva(struct seq_file *m, const char *arg, bool grant)
+{
+	unsigned long va, pfn;
+	int ref;
+
+	/* Only the kernel image: the tests name its variables. */
+	if (kstrtoul(arg, 0, &va) || cs_probe_image_pfn(va, &pfn))
+		return -EINVAL;
+
+	seq_printf(m, "kva pfn %#lx offset %lu shared %d", pfn,
+		   offset_in_page(va), cs_share_pfn_shared(pfn));
+	if (grant) {
+		cs_probe_ungrant();
+		/* Our frame now: it changes when Xen unshares. */
+		ref = gnttab_grant_foreign_access(0, pfn_to_gfn(pfn), 0);
+		if (ref < 0)
+			return ref;
+		cs_probe_ref = ref;
+		cs_probe_granted = true;
+		seq_printf(m, " ref %d", ref);
+	}
+	seq_putc(m, '\n');
+	return 0;
+}
+
+/*
+ * The guest has one vCPU and writes with interrupts off: nothing else in
+ * it can write the word between our read and our write.
+ */
+static int cs_probe_cowbench(struct seq_file *m, const char *arg)
+{
+	unsigned long start, end, max = ULONG_MAX, va, pfn, flags;
+	unsigned long n = 0, bad = 0;
+	void *before;
+	u64 t, ns = 0;
+
+	if (sscanf(arg, "%lx %lx %lu", &start, &end, &max) < 2 ||
+	    start > end || num_online_cpus() != 1)
+		return -EINVAL;
+	before = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!before)
+		return -ENOMEM;
+	for (va = PAGE_ALIGN(start); va + PAGE_SIZE <= end && n < max;
+	     va += PAGE_SIZE) {
+		unsigned long *p = (unsigned long *)va;
+
+		if (cs_probe_image_pfn(va, &pfn) || !cs_share_pfn_shared(pfn))
+			continue;
+		local_irq_save(flags);
+		memcpy(before, p, PAGE_SIZE);
+		t = ktime_get_ns();
+		WRITE_ONCE(*p, READ_ONCE(*p));
+		ns += ktime_get_ns() - t;
+		bad += !!memcmp(before, p, PAGE_SIZE);
+		local_irq_restore(flags);
+		n++;
+	}
+	kfree(before);
+	seq_printf(m, "cowbench pages %lu ns %llu mismatches %lu\n", n, ns,
+		   bad);
+	return 0;
+}
+
+static int cs_probe_show(struct seq_file *m, void *v)
+{
+	unsigned long cached, shared;
+	int rc = 0;
+
+	mutex_lock(&cs_probe_lock);
+	if (!strncmp(cs_probe_cmd, "kva ", 4)) {
+		rc = cs_probe_kva(m, cs_probe_cmd + 4, false);
+	} else if (!strncmp(cs_probe_cmd, "grant ", 6)) {
+		rc = cs_probe_kva(m, cs_probe_cmd + 6, true);
+	} else if (!strncmp(cs_probe_cmd, "cowbench ", 9)) {
+		rc = cs_probe_cowbench(m, cs_probe_cmd + 9);
+	} else if (!strcmp(cs_probe_cmd, "runs")) {
+		cs_share_show_runs(m);
+	} else if (!strcmp(cs_probe_cmd, "ungrant")) {
+		cs_probe_ungrant();
+	} else {
+		rc = cs_share_probe_file(cs_probe_cmd, &cached, &shared);
+		if (!rc)
+			seq_printf(m, "cached %lu shared %lu\n", cached, shared);
+	}
+	mutex_unlock(&cs_probe_lock);
+	return rc;
+}
+
+static int cs_probe_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, cs_probe_show, NULL);
+}
+
+static ssize_t cs_probe_write(struct file *file, const char __user *buf,
+			      size_t len, loff_t *pos)
+{
+	if (len == 0 || len >= sizeof(cs_probe_cmd))
+		return -EINVAL;
+	mutex_lock(&cs_probe_lock);
+	if (copy_from_user(cs_probe_cmd, buf, len)) {
+		mutex_unlock(&cs_probe_lock);
+		return -EFAULT;
+	}
+	cs_probe_cmd[len] = 0;
+	strim(cs_probe_cmd);
+	mutex_unlock(&cs_probe_lock);
+	return len;
+}
+
+const struct proc_ops cs_probe_ops = {
+	.proc_open = cs_probe_open,
+	.proc_read = seq_read,
+	.proc_write = cs_probe_write,
+	.proc_lseek = seq_lseek,
+	.proc_release = single_release,
+};
+
+void cs_probe_exit(void)
+{
+	mutex_lock(&cs_probe_lock);
+	cs_probe_ungrant();
+	mutex_unlock(&cs_probe_lock);
+}

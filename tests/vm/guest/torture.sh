@@ -1,0 +1,102 @@
+# Torture (dom0: scenarios/torture.sh): several writers at once while Xen
+# scans, shares and unshares without pause.  Each writer checks what it
+# wrote against a private reference and counts mismatches.
+secs=$(arg cbps_secs)
+probe() { echo "$1" >/proc/cbps_probe && cat /proc/cbps_probe; }
+
+check insmod insmod /cbps/cs.ko
+cp /cbps/data /tmp/ref
+version0=$(cat /proc/version)
+mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
+t=/sys/kernel/tracing
+wait_for 900 stat_ge test_entries 1 || fail start "no signal from dom0"
+end=$(($(date +%s) + secs))
+alive() { [ "$(date +%s)" -lt "$end" ]; }
+
+# result N BAD ROUNDS: one writer's outcome, for the summary below.
+result() { echo "$2 $3" >"/tmp/w$1"; }
+
+# 1: kernel text.  Tracepoints on and off: text_poke rewrites shared text
+# pages (Xen unshares), off restores the bytes (Xen may share them again).
+w1() {
+	bad=0 n=0
+	while alive; do
+		for ev in sched irq timer; do
+			echo 1 >$t/events/$ev/enable
+			[ "$(cat $t/events/$ev/enable)" = 1 ] || bad=$((bad + 1))
+		done
+		for ev in sched irq timer; do
+			echo 0 >$t/events/$ev/enable
+		done
+		[ "$(cat /proc/version)" = "$version0" ] || bad=$((bad + 1))
+		n=$((n + 1))
+	done
+	result 1 $bad $n
+}
+
+# 2: page cache.  Write random files, compare with a reference; read the
+# boot-time file, compare with its copy.
+w2() {
+	bad=0 n=0
+	while alive; do
+		dd if=/dev/urandom of=/tmp/w2.ref bs=4096 count=32 2>/dev/null
+		cp /tmp/w2.ref /tmp/w2.file
+		cmp -s /tmp/w2.ref /tmp/w2.file || bad=$((bad + 1))
+		cmp -s /cbps/data /tmp/ref || bad=$((bad + 1))
+		rm -f /tmp/w2.file
+		n=$((n + 1))
+	done
+	result 2 $bad $n
+}
+
+# 3: kernel data.  sysctl writes through the kernel's own mappings, read
+# back, then the old value again; and the module writes shared .data
+# pages with their own values (each a CoW break in Xen), which must read
+# back exactly.
+ksym() { awk -v s="$1" '$3 == s { print $1; exit }' /proc/kallsyms; }
+w3() {
+	bad=0 n=0
+	sdata=$(ksym _sdata) edata=$(ksym _edata)
+	while alive; do
+		set -- $(probe "cowbench $sdata $edata 8")
+		[ "${7:-1}" = 0 ] || bad=$((bad + 1))
+		for f in /proc/sys/vm/swappiness /proc/sys/vm/overcommit_ratio \
+			/proc/sys/vm/vfs_cache_pressure /proc/sys/vm/dirty_ratio; do
+			old=$(cat $f)
+			echo $((old + 1)) >$f
+			[ "$(cat $f)" = $((old + 1)) ] || bad=$((bad + 1))
+			echo $old >$f
+			[ "$(cat $f)" = $old ] || bad=$((bad + 1))
+		done
+		n=$((n + 1))
+	done
+	result 3 $bad $n
+}
+
+# 4: freed pages reused.  Fill memory with zeros, check, free it again.
+w4() {
+	bad=0 n=0
+	while alive; do
+		dd if=/dev/zero of=/tmp/w4 bs=1M count=8 2>/dev/null
+		[ "$(wc -c </tmp/w4)" = 8388608 ] &&
+			cmp -s -n 8388608 /tmp/w4 /dev/zero || bad=$((bad + 1))
+		rm -f /tmp/w4
+		n=$((n + 1))
+	done
+	result 4 $bad $n
+}
+
+w1 & w2 & w3 & w4 &
+wait
+total=0
+for w in 1 2 3 4; do
+	read bad rounds <"/tmp/w$w"
+	echo "writer $w: $rounds rounds, $bad mismatches"
+	total=$((total + bad))
+	check "writer$w-ran" [ "$rounds" -gt 0 ]
+done
+cat /proc/cbps
+check no-mismatches [ "$total" = 0 ]
+check data-final cmp /cbps/data /tmp/ref
+echo CBPS-TORTURE-DONE
+wait_for 900 stat_ge test_entries 2
