@@ -11,6 +11,14 @@
  *               so that a backend can map or copy into it
  *   ungrant     end the grant
  *   runs        the pfns shared now, as "first-last" runs
+ *   exchange ADDR
+ *               "exchange shared S rc R same M": trade the frame of the
+ *               kernel image page holding ADDR for a new one with
+ *               XENMEM_exchange, as xen_create_contiguous_region does,
+ *               and put its bytes back; M is 1 when they read back
+ *   balloon ADDR
+ *               the same through the balloon driver's calls: give the
+ *               frame back (decrease_reservation), then populate anew
  *   cowbench START END [MAX]
  *               "cowbench pages N ns T mismatches M": write each shared
  *               page of kernel data in [START, END) (the .data section,
@@ -26,6 +34,8 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <xen/grant_table.h>
+#include <xen/interface/memory.h>
+#include <asm/xen/hypercall.h>
 #include <asm/xen/page.h>
 
 #include "cs.h"
@@ -120,6 +130,108 @@ static int cs_probe_cowbench(struct seq_file *m, const char *arg)
 	return 0;
 }
 
+/* Point the kernel entry of va at mfn, keeping the flags of old. */
+static int cs_probe_map(unsigned long va, pte_t old, unsigned long mfn,
+			bool rw)
+{
+	pteval_t v = (old.pte & ~PTE_PFN_MASK) | ((pteval_t)mfn << PAGE_SHIFT);
+
+	return HYPERVISOR_update_va_mapping(va, __pte_ma(rw ? v | _PAGE_RW : v),
+					    UVMF_INVLPG);
+}
+
+/*
+ * One vCPU, interrupts off: nothing touches the page while it is unmapped
+ * (pick a page only this test reads, such as linux_banner's).
+ */
+static int cs_probe_swap(struct seq_file *m, const char *arg, bool balloon)
+{
+	unsigned long va, pfn, old_mfn, new_mfn = 0, flags, dva;
+	struct xen_memory_exchange exch = {
+		.in = { .nr_extents = 1, .domid = DOMID_SELF },
+		.out = { .nr_extents = 1, .domid = DOMID_SELF },
+	};
+	struct xen_memory_reservation res = {
+		.nr_extents = 1, .domid = DOMID_SELF,
+	};
+	struct mmu_update u;
+	pte_t *hpte, *dpte, hold, dold;
+	unsigned int level;
+	bool shared, same;
+	void *saved;
+	int rc;
+
+	if (kstrtoul(arg, 0, &va) || cs_probe_image_pfn(va, &pfn) ||
+	    num_online_cpus() != 1)
+		return -EINVAL;
+	va &= PAGE_MASK;
+	dva = (unsigned long)__va(PFN_PHYS(pfn));
+	hpte = lookup_address(va, &level);
+	if (!hpte || level != PG_LEVEL_4K || !pte_present(*hpte))
+		return -EINVAL;
+	dpte = lookup_address(dva, &level);
+	if (!dpte || level != PG_LEVEL_4K)
+		return -EINVAL;
+	saved = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!saved)
+		return -ENOMEM;
+
+	shared = cs_share_pfn_shared(pfn);
+	old_mfn = pfn_to_mfn(pfn);
+	set_xen_guest_handle(exch.in.extent_start, &old_mfn);
+	set_xen_guest_handle(exch.out.extent_start, &new_mfn);
+
+	local_irq_save(flags);
+	memcpy(saved, (void *)va, PAGE_SIZE);
+	hold = *hpte;
+	dold = *dpte;
+	/* Unmapped and out of the p2m first, as Linux does for an exchange. */
+	HYPERVISOR_update_va_mapping(va, __pte_ma(0), UVMF_INVLPG);
+	if (dpte != hpte && pte_present(dold))
+		HYPERVISOR_update_va_mapping(dva, __pte_ma(0), UVMF_INVLPG);
+	WRITE_ONCE(xen_p2m_addr[pfn], INVALID_P2M_ENTRY);
+	if (balloon) {
+		set_xen_guest_handle(res.extent_start, &old_mfn);
+		rc = HYPERVISOR_memory_op(XENMEM_decrease_reservation, &res);
+		rc = rc == 1 ? 0 : -EIO;
+		if (!rc) {
+			new_mfn = pfn;	/* PV: Xen writes the mfn back */
+			set_xen_guest_handle(res.extent_start, &new_mfn);
+			rc = HYPERVISOR_memory_op(XENMEM_populate_physmap,
+						  &res);
+			/* The frame is gone: nothing to map back but a new one. */
+			if (rc != 1)
+				panic("cbps: test could not repopulate pfn %#lx\n",
+				      pfn);
+			rc = 0;
+		}
+	} else {
+		rc = HYPERVISOR_memory_op(XENMEM_exchange, &exch);
+		if (!rc && exch.nr_exchanged != 1)
+			rc = -EIO;
+	}
+	if (rc)
+		new_mfn = old_mfn;	/* not taken: map what we had */
+	u.ptr = ((u64)new_mfn << PAGE_SHIFT) | MMU_MACHPHYS_UPDATE;
+	u.val = pfn;
+	HYPERVISOR_mmu_update(&u, 1, NULL, DOMID_SELF);
+	WRITE_ONCE(xen_p2m_addr[pfn], new_mfn);
+	/* A new frame holds nothing of ours: put the bytes back. */
+	cs_probe_map(va, hold, new_mfn, true);
+	if (!rc)
+		memcpy((void *)va, saved, PAGE_SIZE);
+	same = !memcmp((void *)va, saved, PAGE_SIZE);
+	cs_probe_map(va, hold, new_mfn, false);
+	if (dpte != hpte && pte_present(dold))
+		cs_probe_map(dva, dold, new_mfn, false);
+	local_irq_restore(flags);
+
+	kfree(saved);
+	seq_printf(m, "%s shared %d rc %d same %d\n",
+		   balloon ? "balloon" : "exchange", shared, rc, same);
+	return 0;
+}
+
 static int cs_probe_show(struct seq_file *m, void *v)
 {
 	unsigned long cached, shared;
@@ -132,6 +244,10 @@ static int cs_probe_show(struct seq_file *m, void *v)
 		rc = cs_probe_kva(m, cs_probe_cmd + 6, true);
 	} else if (!strncmp(cs_probe_cmd, "cowbench ", 9)) {
 		rc = cs_probe_cowbench(m, cs_probe_cmd + 9);
+	} else if (!strncmp(cs_probe_cmd, "exchange ", 9)) {
+		rc = cs_probe_swap(m, cs_probe_cmd + 9, false);
+	} else if (!strncmp(cs_probe_cmd, "balloon ", 8)) {
+		rc = cs_probe_swap(m, cs_probe_cmd + 8, true);
 	} else if (!strcmp(cs_probe_cmd, "runs")) {
 		cs_share_show_runs(m);
 	} else if (!strcmp(cs_probe_cmd, "ungrant")) {

@@ -17,6 +17,7 @@ check insmod insmod /cbps/cs.ko
 # References in tmpfs: private pages, read before any write.
 cp /cbps/data /tmp/ref
 cp /cbps/data2 /tmp/ref2
+version0=$(cat /proc/version)
 
 step 1 || fail step1 "no signal from dom0"
 cat /proc/cbps
@@ -74,8 +75,25 @@ if [ "$role" = writer ]; then
 	check reuse-zeroed sh -c '[ "$(wc -c </tmp/fill)" = 25165824 ] &&
 		cmp -n 25165824 /tmp/fill /dev/zero'
 	rm /tmp/fill
+	# XENMEM_exchange of a shared frame (what swiotlb-xen does to make
+	# buffers contiguous): Xen must trade the writer's own copy, not S.
+	set -- $(probe "exchange $(kva linux_banner)")
+	echo "$*"
+	check exchange-shared [ "$3" = 1 ]
+	check exchange [ "$5" = 0 -a "$7" = 1 ]
+	check exchange-intact [ "$(cat /proc/version)" = "$version0" ]
+	# The same bytes again: Xen shares the page again.  Then the balloon
+	# driver's calls: the frame goes back to Xen, a new one comes.
+	check reshared wait_for 120 kshared linux_banner
+	set -- $(probe "balloon $(kva linux_banner)")
+	echo "$*"
+	check balloon-shared [ "$3" = 1 ]
+	check balloon [ "$5" = 0 -a "$7" = 1 ]
+	check balloon-intact [ "$(cat /proc/version)" = "$version0" ]
 else
 	check data2-intact cmp /cbps/data2 /tmp/ref2
+	sleep 5                 # after the writer's exchange
+	check banner-intact [ "$(cat /proc/version)" = "$version0" ]
 fi
 echo CBPS-WROTE-3
 step 4
@@ -83,7 +101,6 @@ step 4
 # Path 5: a backend writes a granted shared page: dom0 maps the writer's
 # grant and copies into the reader's (GNTTABOP_copy), writing a new
 # format string over linux_proc_banner: /proc/version shows it.
-version0=$(cat /proc/version)
 check banner-shared wait_for 120 banner_shared
 echo "CBPS-GRANT $(probe "grant $(kva linux_proc_banner)")"
 step 5
