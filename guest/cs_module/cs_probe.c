@@ -19,6 +19,11 @@
  *   balloon ADDR
  *               the same through the balloon driver's calls: give the
  *               frame back (decrease_reservation), then populate anew
+ *   reinstall ADDR uvm|ptwr
+ *               "reinstall shared S after A same M": write the kernel
+ *               entry of that page again, unchanged, through
+ *               update_va_mapping or a plain store (Xen's ptwr
+ *               emulation); A says whether it is still shared after
  *   cowbench START END [MAX]
  *               "cowbench pages N ns T mismatches M": write each shared
  *               page of kernel data in [START, END) (the .data section,
@@ -232,6 +237,43 @@ static int cs_probe_swap(struct seq_file *m, const char *arg, bool balloon)
 	return 0;
 }
 
+static int cs_probe_reinstall(struct seq_file *m, const char *arg)
+{
+	unsigned long va, pfn, flags;
+	char how[8];
+	unsigned int level;
+	bool shared, same;
+	void *saved;
+	pte_t *ptep;
+
+	if (sscanf(arg, "%lx %7s", &va, how) != 2 ||
+	    cs_probe_image_pfn(va, &pfn) ||
+	    (strcmp(how, "uvm") && strcmp(how, "ptwr")))
+		return -EINVAL;
+	va &= PAGE_MASK;
+	ptep = lookup_address(va, &level);
+	if (!ptep || level != PG_LEVEL_4K || !pte_present(*ptep))
+		return -EINVAL;
+	saved = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!saved)
+		return -ENOMEM;
+
+	shared = cs_share_pfn_shared(pfn);
+	local_irq_save(flags);
+	memcpy(saved, (void *)va, PAGE_SIZE);
+	if (how[0] == 'u')
+		HYPERVISOR_update_va_mapping(va, *ptep, UVMF_INVLPG);
+	else
+		WRITE_ONCE(ptep->pte, READ_ONCE(ptep->pte));
+	same = !memcmp(saved, (void *)va, PAGE_SIZE);
+	local_irq_restore(flags);
+
+	kfree(saved);
+	seq_printf(m, "reinstall shared %d after %d same %d\n", shared,
+		   cs_share_pfn_shared(pfn), same);
+	return 0;
+}
+
 static int cs_probe_show(struct seq_file *m, void *v)
 {
 	unsigned long cached, shared;
@@ -246,6 +288,8 @@ static int cs_probe_show(struct seq_file *m, void *v)
 		rc = cs_probe_cowbench(m, cs_probe_cmd + 9);
 	} else if (!strncmp(cs_probe_cmd, "exchange ", 9)) {
 		rc = cs_probe_swap(m, cs_probe_cmd + 9, false);
+	} else if (!strncmp(cs_probe_cmd, "reinstall ", 10)) {
+		rc = cs_probe_reinstall(m, cs_probe_cmd + 10);
 	} else if (!strncmp(cs_probe_cmd, "balloon ", 8)) {
 		rc = cs_probe_swap(m, cs_probe_cmd + 8, true);
 	} else if (!strcmp(cs_probe_cmd, "runs")) {

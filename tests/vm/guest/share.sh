@@ -90,6 +90,15 @@ if [ "$role" = writer ]; then
 	check balloon-shared [ "$3" = 1 ]
 	check balloon [ "$5" = 0 -a "$7" = 1 ]
 	check balloon-intact [ "$(cat /proc/version)" = "$version0" ]
+	# A new install of a shared frame's entry, unchanged, through
+	# update_va_mapping and through ptwr emulation: Xen unshares first.
+	for how in uvm ptwr; do
+		check reshared-$how wait_for 120 kshared linux_banner
+		set -- $(probe "reinstall $(kva linux_banner) $how")
+		echo "$how: $*"
+		check install-$how [ "$3" = 1 -a "$5" = 0 -a "$7" = 1 ]
+	done
+	check install-intact [ "$(cat /proc/version)" = "$version0" ]
 else
 	check data2-intact cmp /cbps/data2 /tmp/ref2
 	sleep 5                 # after the writer's exchange

@@ -13,7 +13,8 @@
 # expect: g1/banner-shared g1/grant-map-seen g1/data-final
 # expect: g1/enomem-write g1/enomem-data g1/exchange-shared g1/exchange
 # expect: g1/exchange-intact g1/reshared g1/balloon-shared g1/balloon
-# expect: g1/balloon-intact g2/banner-intact
+# expect: g1/balloon-intact g1/reshared-uvm g1/install-uvm
+# expect: g1/reshared-ptwr g1/install-ptwr g1/install-intact g2/banner-intact
 # expect: g2/insmod g2/shares-held g2/data-read g2/pagecache-write
 # expect: g2/text-unpatched-quiet g2/data2-intact g2/banner-shared
 # expect: g2/grant-copy-seen g2/data-final g2/rmmod g2/data-after-rmmod
