@@ -41,7 +41,8 @@ while :; do
 done
 run cbps shares
 show ""
-show "== Xen's free memory: ${free0} MiB before sharing, $(free_mib) MiB now"
+show "== Xen's free memory: ${free0} MiB when the guests had registered" \
+	"(sharing had begun), $(free_mib) MiB now"
 show ""
 show "== what the scanner's census says could be shared (all pfns):"
 run cbps census
