@@ -78,3 +78,26 @@ wait_hook() {
 		infra "a dom0 program crashed"
 	fi
 }
+
+# Sharing scenarios.  free_mib: Xen's free memory; total KEY: one line
+# of cbps shares' totals ("frames saved", "cow breaks", ...).
+free_mib() { xl info | awk '/^free_memory/ { print $3 }'; }
+total() { cbps shares | awk -v k="$1" -F': ' '$1 == k { print $2 + 0 }'; }
+saved_ge() { [ "$(total 'frames saved')" -ge "$1" ] 2>/dev/null; }
+# Wait until the frames saved stop growing for SECONDS.
+saving_settles() {
+	_last=0
+	while :; do
+		_s=$(total 'frames saved')
+		[ "$_s" = "$_last" ] && return
+		_last=$_s
+		sleep "$1"
+	done
+}
+# signal GUEST...: one test entry to each, the guests' "next step".
+signal_guests() {
+	for _g in "$@"; do
+		_d=$(domid "$_g")
+		[ -n "$_d" ] && cbps post "$_d" 1 >/dev/null
+	done
+}

@@ -5,11 +5,7 @@
 #
 # expect: dom0/registered dom0/sharing g1/insmod g1/measured g2/insmod
 
-total() { cbps shares | awk -v k="$1" -F': ' '$1 == k { print $2 + 0 }'; }
-saved_ge() { [ "$(total 'frames saved')" -ge "$1" ] 2>/dev/null; }
-signal() {
-	for g in g1 g2; do cbps post "$(domid $g)" 1 >/dev/null; done
-}
+signal() { signal_guests g1 g2; }
 
 start_guest g1 cowbench cbps_role=bench
 start_guest g2 cowbench cbps_role=hold

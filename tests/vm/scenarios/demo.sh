@@ -12,9 +12,6 @@ run() {
 	show "\$ $*"
 	"$@" 2>&1 | sed 's/^/DEMO| /'
 }
-free_mib() { xl info | awk '/^free_memory/ { print $3 }'; }
-total() { cbps shares | awk -v k="$1" -F': ' '$1 == k { print $2 + 0 }'; }
-saved_ge() { [ "$(total 'frames saved')" -ge "$1" ] 2>/dev/null; }
 
 show "== Xen $(xl info | awk '/^xen_version/ { print $3 }') booted with:" \
 	"$(xl info | sed -n 's/^xen_commandline *: //p' | grep -o 'cbps=[^ ]*')"
@@ -32,13 +29,7 @@ show ""
 show "== Xen scans in idle time, offers identical frames at the same pfn,"
 show "   the guests commit; waiting until the saving stops growing"
 check sharing wait_for 300 saved_ge 2000
-last=0
-while :; do
-	s=$(total 'frames saved')
-	[ "$s" = "$last" ] && break
-	last=$s
-	sleep 10
-done
+saving_settles 10
 run cbps shares
 show ""
 show "== Xen's free memory: ${free0} MiB when the guests had registered" \
@@ -49,15 +40,11 @@ run cbps census
 show ""
 show "== the guests keep working on their own copies: each writes a file"
 show "   and patches kernel text (tracepoints), then shows /proc/cbps"
-for g in g1 g2 g3; do
-	cbps post "$(domid $g)" 1 >/dev/null
-done
+signal_guests g1 g2 g3
 wait_for 300 sh -c 'for g in g1 g2 g3; do grep -q CBPS-DEMO-DONE \
 	/var/log/xen/console/guest-$g.log || exit 1; done'
 run cbps shares
-for g in g1 g2 g3; do
-	cbps post "$(domid $g)" 1 >/dev/null
-done
+signal_guests g1 g2 g3
 wait_for 300 guests_gone
 show ""
 show "== each guest's view:"

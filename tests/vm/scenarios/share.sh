@@ -20,8 +20,6 @@
 # expect: g2/grant-copy-seen g2/data-final g2/rmmod g2/data-after-rmmod
 # expect: g2/data2-after-rmmod g2/banner-after-rmmod
 
-free_mib() { xl info | awk '/^free_memory/ { print $3 }'; }
-total() { cbps shares | awk -v k="$1" -F': ' '$1 == k { print $2 + 0 }'; }
 held() {
 	cbps shares | awk -v d="$1" '$1 == d { print $2 }'
 }
@@ -29,14 +27,8 @@ state_is() {
 	[ "$(cbps shares | awk -v d="$1" '$1 == d { print $NF }')" = "$2" ]
 }
 no_free_memory() { [ "$(free_mib)" -le 1 ]; }
-saved_ge() { [ "$(total 'frames saved')" -ge "$1" ] 2>/dev/null; }
-# signal N: both guests' step N.
-signal() {
-	for g in g1 g2; do
-		d=$(domid $g)
-		[ -n "$d" ] && cbps post "$d" 1 >/dev/null
-	done
-}
+# signal: both guests' next step.
+signal() { signal_guests g1 g2; }
 # wait_mark MARK GUEST: the guest printed MARK on its console.  A guest
 # that never does is stuck: show both consoles and stop here.
 wait_mark() {
@@ -59,13 +51,7 @@ free0=$(free_mib)
 # Sharing starts once frames are stable (second cycle).  Then wait until
 # the saving stops growing for a few seconds.
 check sharing wait_for 240 saved_ge 1000
-last=0
-while :; do
-	s=$(total 'frames saved')
-	[ "$s" = "$last" ] && break
-	last=$s
-	sleep 5
-done
+saving_settles 5
 cbps shares
 xl debug-keys B                 # Xen's console: why commits were refused
 free1=$(free_mib)

@@ -11,12 +11,7 @@
 # expect: g2/writer4-ran g2/no-mismatches g2/data-final
 
 secs=180
-total() { cbps shares | awk -v k="$1" -F': ' '$1 == k { print $2 + 0 }'; }
-saved_ge() { [ "$(total 'frames saved')" -ge "$1" ] 2>/dev/null; }
-signal() {
-	for g in g1 g2; do cbps post "$(domid $g)" 1 >/dev/null; done
-}
-done_in() { grep -q CBPS-TORTURE-DONE "/var/log/xen/console/guest-$1.log"; }
+signal() { signal_guests g1 g2; }
 
 start_guest g1 torture cbps_secs=$secs
 start_guest g2 torture cbps_secs=$secs
