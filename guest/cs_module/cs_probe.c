@@ -171,8 +171,8 @@ static int cs_probe_swap(struct seq_file *m, const char *arg, bool balloon)
 		return -EINVAL;
 	va &= PAGE_MASK;
 	dva = (unsigned long)__va(PFN_PHYS(pfn));
-	hpte = lookup_address(va, &level);
-	if (!hpte || level != PG_LEVEL_4K || !pte_present(*hpte))
+	hpte = cs_kernel_pte(va);
+	if (!hpte)
 		return -EINVAL;
 	dpte = lookup_address(dva, &level);
 	if (!dpte || level != PG_LEVEL_4K)
@@ -241,7 +241,6 @@ static int cs_probe_reinstall(struct seq_file *m, const char *arg)
 {
 	unsigned long va, pfn, flags;
 	char how[8];
-	unsigned int level;
 	bool shared, same;
 	void *saved;
 	pte_t *ptep;
@@ -251,8 +250,8 @@ static int cs_probe_reinstall(struct seq_file *m, const char *arg)
 	    (strcmp(how, "uvm") && strcmp(how, "ptwr")))
 		return -EINVAL;
 	va &= PAGE_MASK;
-	ptep = lookup_address(va, &level);
-	if (!ptep || level != PG_LEVEL_4K || !pte_present(*ptep))
+	ptep = cs_kernel_pte(va);
+	if (!ptep)
 		return -EINVAL;
 	saved = kmalloc(PAGE_SIZE, GFP_KERNEL);
 	if (!saved)

@@ -30,14 +30,23 @@
 /* pfn -> shared mfn, for every commit: what /proc/cbps_probe reports. */
 static DEFINE_XARRAY(cs_committed);
 
-/* The 4K kernel mapping of va, if it maps mfn: its machine address. */
-static bool cs_pte_of(unsigned long va, unsigned long mfn, u64 *ma)
+/* The kernel's present 4K entry for va, or NULL (PV maps no larger). */
+pte_t *cs_kernel_pte(unsigned long va)
 {
 	unsigned int level;
 	pte_t *ptep = lookup_address(va, &level);
 
-	if (!ptep || level != PG_LEVEL_4K || !pte_present(*ptep) ||
-	    pte_mfn(*ptep) != mfn)
+	if (!ptep || level != PG_LEVEL_4K || !pte_present(*ptep))
+		return NULL;
+	return ptep;
+}
+
+/* The 4K kernel mapping of va, if it maps mfn: its machine address. */
+static bool cs_pte_of(unsigned long va, unsigned long mfn, u64 *ma)
+{
+	pte_t *ptep = cs_kernel_pte(va);
+
+	if (!ptep || pte_mfn(*ptep) != mfn)
 		return false;
 	*ma = arbitrary_virt_to_machine(ptep).maddr;
 	return true;
