@@ -20,7 +20,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
 	qemu-system-x86 busybox-static cpio xz-utils gzip kmod \
-	bison flex python3 gcc make dpkg-dev patch \
+	bison flex python3 gcc libc6-dev make dpkg-dev patch \
 	libxen-dev >/dev/null
 
 # The guest and dom0 kernel: whatever linux-image-amd64 points at today.
