@@ -267,14 +267,28 @@ static bool holds(const struct domain *d, mfn_t s)
     return r;
 }
 
-/* A frame that becomes shared again starts with no redirections. */
-static void memo_forget(mfn_t s)
+/*
+ * A frame that becomes shared again starts with no redirections (d:
+ * only d's, as d joins it; NULL: everyone's, as it is converted).
+ * Caller holds share_lock.
+ */
+static void memo_forget(const struct domain *d, mfn_t s)
 {
     unsigned int i;
 
     for ( i = 0; i < MEMO; i++ )
-        if ( mfn_eq(memo[i].s, s) )
+        if ( mfn_eq(memo[i].s, s) && (!d || memo[i].domid == d->domain_id) )
             memo[i].domid = DOMID_INVALID;
+}
+
+/* d's copy of s is n now: the one redirection of (d, s). */
+static void memo_put(const struct domain *d, mfn_t s, mfn_t n)
+{
+    memo_forget(d, s);
+    memo[memo_next].domid = d->domain_id;
+    memo[memo_next].s = s;
+    memo[memo_next].n = n;
+    memo_next = (memo_next + 1) % MEMO;
 }
 
 static bool memo_find(const struct domain *d, mfn_t s, mfn_t *n)
@@ -636,7 +650,7 @@ static int convert(struct domain *d, mfn_t m, unsigned long pfn,
     ev('C', d, m, m);
 
     spin_lock(&share_lock);
-    memo_forget(m);
+    memo_forget(NULL, m);
     h->next = NULL;
     sh->holders = h;
     sh->nr_holders = 1;
@@ -702,6 +716,7 @@ static int join(struct domain *d, mfn_t m, mfn_t s, struct holder *h)
         goto undo;
     }
     h->leaving = true;          /* not usable until switched */
+    memo_forget(d, s);          /* a copy d had of s is not d's s any more */
     h->next = sh->holders;
     sh->holders = h;
     sh->nr_holders++;
@@ -982,10 +997,7 @@ static int unshare(struct domain *d, mfn_t s, mfn_t *out)
     unlink_holder(sh, h);
     if ( took || !sh->nr_holders )
         unlink_share(sh);
-    memo[memo_next].domid = d->domain_id;
-    memo[memo_next].s = s;
-    memo[memo_next].n = *out;
-    memo_next = (memo_next + 1) % MEMO;
+    memo_put(d, s, *out);
     if ( took )
         takebacks++;
     else
