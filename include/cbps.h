@@ -126,10 +126,12 @@ struct cbps_share_stats {
     uint64_t rejected;    /* commits refused (stale, busy, changed, bad) */
     uint64_t expired;     /* offers never taken */
     uint64_t cow_breaks;  /* unshares that copied the frame */
-    uint64_t takebacks;   /* unshares by the last holder, without a copy */
+    uint64_t takebacks;   /* unshares by the last holder (frees the share) */
     uint64_t returned;    /* frames the guest gave back to Xen on commit */
     uint64_t enomem;      /* unshares that found no free frame (paused) */
     uint64_t declined;    /* offers the guest turned down */
+    uint64_t intra_dups;  /* frames equal to a shared frame the guest holds
+                             at another pfn: at most one pfn a guest */
     uint64_t held;        /* shared frames held now */
     uint32_t paused;      /* 1 while paused for want of a free frame */
     uint32_t pad;
@@ -143,6 +145,8 @@ struct cbps_share_total {
     uint64_t cow_breaks;  /* since boot */
     uint64_t takebacks;   /* since boot */
     uint64_t enomem;      /* since boot */
+    uint64_t pool_frames; /* the pool shared frames come from (pool=) */
+    uint64_t pool_free;   /* its frames not in use */
 };
 
 /* Most L1 entries one commit may name. */

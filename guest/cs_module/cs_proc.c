@@ -50,6 +50,7 @@ static int cs_proc_show(struct seq_file *m, void *v)
 			seq_printf(m, "xen_rejected %llu\n", x->rejected);
 			seq_printf(m, "expired %llu\n", x->expired);
 			seq_printf(m, "declined %llu\n", x->declined);
+			seq_printf(m, "intra_dups %llu\n", x->intra_dups);
 			seq_printf(m, "enomem %llu\n", x->enomem);
 		}
 	}

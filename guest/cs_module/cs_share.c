@@ -71,8 +71,9 @@ static int cs_commit(struct xen_cbps_op *op, unsigned long pfn)
 	op->u.commit.p2m_maddr =
 		arbitrary_virt_to_machine(&xen_p2m_addr[pfn]).maddr;
 	rc = HYPERVISOR_memory_op(XENMEM_cbps_op, op);
+	/* Xen rewrote our p2m entry: to_mfn, or a new shared frame. */
 	if (!rc)
-		xa_store(&cs_committed, pfn, xa_mk_value(op->u.commit.to_mfn),
+		xa_store(&cs_committed, pfn, xa_mk_value(pfn_to_mfn(pfn)),
 			 GFP_KERNEL);
 	return rc;
 }

@@ -39,6 +39,7 @@ struct cbps_opts __read_mostly cbps_opts = {
     .rate = CBPS_RATE_DEFAULT,
     .interval = CBPS_INTERVAL_DEFAULT,
     .stable = true,
+    .pool_mb = CBPS_POOL_DEFAULT,
 };
 
 DEFINE_SPINLOCK(cbps_lock);
@@ -235,7 +236,7 @@ void cbps_offers_expire(uint64_t cycle)
 static int cbps_commit(struct domain *d, const struct xen_cbps_op *op)
 {
     domid_t partner = DOMID_INVALID;
-    mfn_t pmfn = INVALID_MFN;
+    mfn_t pmfn = INVALID_MFN, shared = INVALID_MFN;
     struct domain *pd;
     int rc;
 
@@ -244,14 +245,13 @@ static int cbps_commit(struct domain *d, const struct xen_cbps_op *op)
     if ( !dom_cbps(d) )
         return -ENOENT;
 
-    rc = cbps_share_commit(d, op, &partner, &pmfn);
+    rc = cbps_share_commit(d, op, &partner, &pmfn, &shared);
 
     /* The frame is shared now: offer it to the guest that has its twin. */
     if ( !rc && partner != DOMID_INVALID &&
          (pd = rcu_lock_domain_by_id(partner)) != NULL )
     {
-        cbps_offer(pd, pmfn, _mfn(op->u.commit.to_mfn), DOMID_INVALID,
-                   INVALID_MFN);
+        cbps_offer(pd, pmfn, shared, DOMID_INVALID, INVALID_MFN);
         rcu_unlock_domain(pd);
     }
     return rc;

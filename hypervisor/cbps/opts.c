@@ -3,7 +3,7 @@
  * opts.c: parse the cbps= Xen command line option.
  *
  *   cbps=<bool>[,max-domains=<n>][,rate=<n>][,interval=<ms>]
- *        [,zero=<bool>][,stable=<bool>][,share=<bool>]
+ *        [,zero=<bool>][,stable=<bool>][,share=<bool>][,pool=<size>]
  *
  * Only an explicit boolean turns cbps on: sub-options alone leave it off,
  * as with Xen's other feature flags.  This file uses nothing but Xen's
@@ -24,6 +24,7 @@ void cbps_opts_default(struct cbps_opts *o)
     o->max_domains = CBPS_MAX_DOMAINS_DEFAULT;
     o->rate = CBPS_RATE_DEFAULT;
     o->interval = CBPS_INTERVAL_DEFAULT;
+    o->pool_mb = CBPS_POOL_DEFAULT;
 }
 
 /* Parse a decimal in [min, max] from s up to e; false when it is not one. */
@@ -43,6 +44,31 @@ static bool parse_uint(const char *s, const char *e, unsigned long min,
     if ( q != e || v < min || v > max )
         return false;
     *out = v;
+    return true;
+}
+
+/*
+ * A pool size: <n>M or <n>G (M when no unit), a power of two from
+ * CBPS_POOL_MIN to CBPS_POOL_MAX MiB, so that the pool's M2P entries
+ * fill whole pages of one L1 table (pool.c).
+ */
+static bool parse_pool(const char *s, const char *e, unsigned int *mb)
+{
+    unsigned int v, shift = 0;
+
+    if ( e > s && (e[-1] == 'M' || e[-1] == 'm') )
+        e--;
+    else if ( e > s && (e[-1] == 'G' || e[-1] == 'g') )
+    {
+        e--;
+        shift = 10;
+    }
+    if ( !parse_uint(s, e, 1, CBPS_POOL_MAX, &v) || (v << shift) < v )
+        return false;
+    v <<= shift;
+    if ( v < CBPS_POOL_MIN || v > CBPS_POOL_MAX || (v & (v - 1)) )
+        return false;
+    *mb = v;
     return true;
 }
 
@@ -119,6 +145,13 @@ static void parse_item(struct cbps_opts *o, const char *s, const char *e,
             }
             return;
         }
+    if ( (v = value_of("pool", s, e)) != NULL )
+    {
+        if ( !parse_pool(v, e, &o->pool_mb) )
+            set_err(err, errlen, rc,
+                    "pool needs a power of two from 2M to 1G, not", s, e);
+        return;
+    }
     for ( i = 0; i < ARRAY_SIZE(bool_opts); i++ )
         if ( (v = value_of(bool_opts[i].name, s, e)) != NULL )
         {

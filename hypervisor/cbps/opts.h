@@ -15,6 +15,9 @@
 #define CBPS_RATE_LIMIT             10000000
 #define CBPS_INTERVAL_DEFAULT       1000        /* ms between census cycles */
 #define CBPS_INTERVAL_LIMIT         3600000
+#define CBPS_POOL_DEFAULT           64          /* MiB reserved for shares */
+#define CBPS_POOL_MIN               2           /* one page of M2P */
+#define CBPS_POOL_MAX               1024        /* one L1 of the M2P */
 
 struct cbps_opts {
     bool enabled;               /* cbps=<bool> */
@@ -24,6 +27,7 @@ struct cbps_opts {
     unsigned int max_domains;   /* max-domains=<1..CBPS_MAX_DOMAINS_LIMIT> */
     unsigned int rate;          /* rate=<0..CBPS_RATE_LIMIT>, 0 = no scan */
     unsigned int interval;      /* interval=<0..CBPS_INTERVAL_LIMIT> ms */
+    unsigned int pool_mb;       /* pool=<size>: a power of two, 2M..1G */
 };
 
 void cbps_opts_default(struct cbps_opts *o);

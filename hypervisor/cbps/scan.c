@@ -257,23 +257,23 @@ static enum cmp compare(struct cbps_index_entry *e, const void *va,
 }
 
 /*
- * Sharing (issue 4: frames at the same pfn in every holder).  d's frame
- * mfn, hashed h, is offered the shared frame with its contents if there
- * is one; else, when the index's sample twin of another domain sits at
- * the same pfn, that domain is offered to turn its frame into the shared
- * one, and d gets its offer once it has.
+ * Sharing (issue 5: at any pfn).  d's frame mfn, hashed h, is offered the
+ * shared frame with its contents if there is one that d does not hold
+ * yet; else, when the index's identical sample belongs to another domain,
+ * that domain is offered to make its frame a new shared frame, and d gets
+ * its offer once it has.  Twins inside one domain are not shared: a
+ * domain sees one pfn for each shared frame (pool.c).
  */
 static void propose(struct domain *d, unsigned long mfn, const void *va,
                     uint64_t h, const struct cbps_index_entry *twin)
 {
-    unsigned long pfn = get_gpfn_from_mfn(mfn);
     struct domain *td;
     mfn_t s;
 
-    if ( !VALID_M2P(pfn) )
+    if ( !VALID_M2P(get_gpfn_from_mfn(mfn)) )
         return;
 
-    s = cbps_share_lookup(h, pfn, va, d);
+    s = cbps_share_lookup(h, va, d);
     if ( !mfn_eq(s, INVALID_MFN) )
     {
         cbps_offer(d, _mfn(mfn), s, DOMID_INVALID, INVALID_MFN);
@@ -282,7 +282,7 @@ static void propose(struct domain *d, unsigned long mfn, const void *va,
 
     if ( twin && twin->domid != d->domain_id &&
          (td = snap_domain(twin->domid)) != NULL &&
-         get_gpfn_from_mfn(twin->mfn) == pfn )
+         VALID_M2P(get_gpfn_from_mfn(twin->mfn)) )
         cbps_offer(td, _mfn(twin->mfn), _mfn(twin->mfn), d->domain_id,
                    _mfn(mfn));
 }

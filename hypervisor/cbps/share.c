@@ -11,19 +11,21 @@
  * PGT_shared_page type reference on S for as long as it is shared, so that no
  * path of Xen's can ever take a writable (or page-table) type on it.
  *
- * Which frames (issue 4): S sits at the same pfn in every holder, so the
- * read-only M2P entry of S is right for all of them and no M2P change is
- * needed.  The guest names the L1 entries that map its frame (direct map,
- * kernel high map); Xen refuses the commit unless those are all of the
- * frame's references, so a frame mapped anywhere else is never shared.
+ * Which frames (issue 5): any pfn.  S comes from cbps's pool (pool.c),
+ * whose M2P entries each domain sees in its own view: a holder's view
+ * names its pfn for S, at most one pfn a domain.  The guest names the L1
+ * entries that map its frame (direct map, kernel high map); Xen refuses
+ * the commit unless those are all of the frame's references, so a frame
+ * mapped anywhere else is never shared.  The first holder's frame is
+ * copied into a pool frame; later holders' frames are compared with it.
  *
  * Unshare is never a refusal (DESIGN-NOTES §5).  A write fault on S, or
  * any new install of S by a holder (mmu_update, update_va_mapping, ptwr),
  * gives the holder a copy first: Xen allocates N, copies, points the
  * holder's committed entries and its p2m entry at N with their original
  * flags, and rewrites the entry being installed to N.  The last holder
- * takes S back without a copy.  No free frame: the domain is paused, dom0
- * is told, and a timer unpauses it when memory is back.
+ * copies too, and S goes back to the pool.  No free frame: the domain is
+ * paused, dom0 is told, and a timer unpauses it when memory is back.
  *
  * Locks: share_lock covers the tables and every record.  It is never held
  * while taking a page lock (Xen allows one page lock at a time, and the
@@ -47,6 +49,7 @@
 
 #include "../pv/mm.h"
 #include "hash.h"
+#include "pool.h"
 #include "private.h"
 #include "share.h"
 
@@ -68,6 +71,7 @@ struct holder {
     struct holder *next;
     struct domain *d;           /* dropped in relinquish before d goes */
     paddr_t p2m_ma;             /* machine address of d's p2m[pfn] */
+    unsigned long pfn;          /* d's pfn for S: its M2P view says so */
     bool leaving;               /* an unshare is under way */
     unsigned int nr_ptes;
     struct cbps_pte pte[CBPS_COMMIT_MAX_PTES];
@@ -77,8 +81,8 @@ struct share {
     struct share *mnext, *hnext;
     mfn_t mfn;
     uint64_t hash;
-    unsigned long pfn;
     unsigned int nr_holders;
+    bool hashed;                /* in by_hash: its contents are in */
     bool closing;               /* last holder leaving: no new holders */
     struct holder *holders;
 };
@@ -105,7 +109,7 @@ static DEFINE_PER_CPU(unsigned long, deferred);
 
 #ifndef NDEBUG
 /*
- * Debug builds: recent events (C convert, J join, U copy out, T takeback,
+ * Debug builds: recent events (C convert, J join, U copy out,
  * R balloon release, D teardown release, F free, M stale name redirected,
  * O grant or foreign mapping), to explain a bad entry found by audit().
  */
@@ -227,9 +231,12 @@ static void unlink_share(struct share *sh)
     for ( p = &by_mfn[bucket(mfn_x(sh->mfn))]; *p != sh; p = &(*p)->mnext )
         ;
     *p = sh->mnext;
-    for ( p = &by_hash[bucket(sh->hash)]; *p != sh; p = &(*p)->hnext )
-        ;
-    *p = sh->hnext;
+    if ( sh->hashed )
+    {
+        for ( p = &by_hash[bucket(sh->hash)]; *p != sh; p = &(*p)->hnext )
+            ;
+        *p = sh->hnext;
+    }
     cbps_nr_shares--;
 }
 
@@ -269,7 +276,7 @@ static bool holds(const struct domain *d, mfn_t s)
 
 /*
  * A frame that becomes shared again starts with no redirections (d:
- * only d's, as d joins it; NULL: everyone's, as it is converted).
+ * only d's, as d joins it; NULL: everyone's, as a pool frame is reused).
  * Caller holds share_lock.
  */
 static void memo_forget(const struct domain *d, mfn_t s)
@@ -322,13 +329,13 @@ static bool memo_find(const struct domain *d, mfn_t s, mfn_t *n)
 /* Why commits are refused: counted, and the first few printed. */
 enum refusal {
     R_OFFER, R_GONE, R_PTE, R_P2M, R_REFS, R_DIFF, R_SHARE, R_NOMEM,
-    R_PAUSE, R_NR
+    R_PAUSE, R_POOL, R_NR
 };
 static const char *const refusal_name[R_NR] = {
     [R_OFFER] = "not offered", [R_GONE] = "frame gone",
     [R_PTE] = "entry", [R_P2M] = "p2m entry", [R_REFS] = "other references",
     [R_DIFF] = "contents differ", [R_SHARE] = "share closed",
-    [R_NOMEM] = "no memory", [R_PAUSE] = "pause",
+    [R_NOMEM] = "no memory", [R_PAUSE] = "pause", [R_POOL] = "pool full",
 };
 static unsigned long refusals[R_NR];
 
@@ -493,29 +500,28 @@ static void flush_guest_tlbs(const struct domain *d)
     flush_mask(d->dirty_cpumask, FLUSH_TLB_GLOBAL);
 }
 
-/* Move pg between owners; both are live.  Takes and drops domain refs. */
-static void move_owner(struct page_info *pg, struct domain *from,
-                       struct domain *to)
+/* A pool frame for a new share: the share domain's, typed shared. */
+static struct page_info *share_frame_alloc(void)
 {
-    bool drop;
+    struct page_info *pg = cbps_pool_alloc();
 
-    spin_lock(&from->page_alloc_lock);
-    page_list_del(pg, &from->page_list);
-    drop = !domain_adjust_tot_pages(from, -1);
-    spin_unlock(&from->page_alloc_lock);
+    if ( !pg )
+        return NULL;
+    spin_lock(&dom_share->page_alloc_lock);
+    page_set_owner(pg, dom_share);
+    pg->count_info = PGC_allocated | 1;
+    page_list_add_tail(pg, &dom_share->page_list);
+    if ( domain_adjust_tot_pages(dom_share, 1) == 1 )
+        get_knownalive_domain(dom_share);
+    spin_unlock(&dom_share->page_alloc_lock);
 
-    spin_lock(&to->page_alloc_lock);
-    page_set_owner(pg, to);
-    page_list_add_tail(pg, &to->page_list);
-    if ( domain_adjust_tot_pages(to, 1) == 1 )
-        get_knownalive_domain(to);
-    spin_unlock(&to->page_alloc_lock);
-
-    if ( drop )
-        put_domain(from);
+    /* No path of Xen's can take a writable or page-table type on it now. */
+    if ( !get_page_type(pg, PGT_shared_page) )
+        BUG();
+    return pg;
 }
 
-/* The share has no holder left: S goes back to the heap, scrubbed. */
+/* The share has no holder left: S goes back to the pool, scrubbed. */
 static void free_share(struct share *sh)
 {
     struct page_info *pg = mfn_to_page(sh->mfn);
@@ -607,76 +613,19 @@ static bool only_refs(const struct page_info *pg, unsigned int n)
     return (c & PGC_allocated) && (c & PGC_count_mask) == n + 2;
 }
 
-/* The guest's frame m becomes the shared frame (no copy). */
-static int convert(struct domain *d, mfn_t m, unsigned long pfn,
-                   struct holder *h)
-{
-    struct page_info *pg = mfn_to_page(m);
-    struct share *sh;
-    unsigned int done;
-    const void *va;
-    int rc;
-
-    sh = xzalloc(struct share);
-    if ( !sh )
-        return -ENOMEM;
-
-    rc = protect_ptes(d, m, h->pte, h->nr_ptes, &done);
-    if ( rc )
-        goto undo;
-    flush_guest_tlbs(d);
-
-    /* No RW mapping is left; the PGT_shared_page type keeps it that way. */
-    rc = -EBUSY;
-    if ( !get_page_type(pg, PGT_shared_page) )
-    {
-        refuse(d, R_REFS, rc, m, 0, pg->u.inuse.type_info);
-        goto undo;
-    }
-    if ( !only_refs(pg, h->nr_ptes) )
-    {
-        refuse(d, R_REFS, rc, m, 0, pg->count_info);
-        put_page_type(pg);
-        goto undo;
-    }
-
-    va = map_domain_page(m);
-    sh->hash = cbps_scan_hash(va);
-    unmap_domain_page(va);
-    sh->mfn = m;
-    sh->pfn = pfn;
-
-    move_owner(pg, d, dom_share);
-    ev('C', d, m, m);
-
-    spin_lock(&share_lock);
-    memo_forget(NULL, m);
-    h->next = NULL;
-    sh->holders = h;
-    sh->nr_holders = 1;
-    nr_holders++;
-    sh->mnext = by_mfn[bucket(mfn_x(m))];
-    by_mfn[bucket(mfn_x(m))] = sh;
-    sh->hnext = by_hash[bucket(sh->hash)];
-    by_hash[bucket(sh->hash)] = sh;
-    cbps_nr_shares++;
-    spin_unlock(&share_lock);
-    return 0;
-
- undo:
-    restore_ptes(d, m, h->pte, done);
-    xfree(sh);
-    return rc;
-}
-
-/* The guest's frame m, equal to the shared frame s, is replaced by s. */
-static int join(struct domain *d, mfn_t m, mfn_t s, struct holder *h)
+/*
+ * The guest's frame m is replaced by the shared frame s, which holds the
+ * same bytes (fresh: s is new, and gets m's bytes once m is read-only).
+ * d's M2P view names pfn for s before any entry maps s.
+ */
+static int join(struct domain *d, mfn_t m, mfn_t s, struct holder *h,
+                bool fresh)
 {
     struct page_info *pg = mfn_to_page(m), *spg = mfn_to_page(s);
     struct share *sh;
     unsigned int i, done;
     const void *a, *b;
-    bool same;
+    bool same = true;
     int rc;
 
     rc = protect_ptes(d, m, h->pte, h->nr_ptes, &done);
@@ -693,11 +642,16 @@ static int join(struct domain *d, mfn_t m, mfn_t s, struct holder *h)
     }
 
     /* Neither frame can change now: compare (the hash only proposed). */
-    a = map_domain_page(m);
-    b = map_domain_page(s);
-    same = !memcmp(a, b, PAGE_SIZE);
-    unmap_domain_page(b);
-    unmap_domain_page(a);
+    if ( fresh )
+        copy_domain_page(s, m);
+    else
+    {
+        a = map_domain_page(m);
+        b = map_domain_page(s);
+        same = !memcmp(a, b, PAGE_SIZE);
+        unmap_domain_page(b);
+        unmap_domain_page(a);
+    }
     rc = -EAGAIN;
     if ( !same )
     {
@@ -723,6 +677,7 @@ static int join(struct domain *d, mfn_t m, mfn_t s, struct holder *h)
     nr_holders++;
     spin_unlock(&share_lock);
 
+    cbps_m2p_set(d, s, h->pfn);
     for ( i = 0; i < h->nr_ptes; i++ )
     {
         if ( !get_page(spg, dom_share) )
@@ -748,7 +703,7 @@ static int join(struct domain *d, mfn_t m, mfn_t s, struct holder *h)
     h->leaving = false;
     spin_unlock(&share_lock);
 
-    ev('J', d, m, s);
+    ev(fresh ? 'C' : 'J', d, m, s);
     /* Give m back to Xen, scrubbed: it held d's data. */
     set_gpfn_from_mfn(mfn_x(m), INVALID_M2P_ENTRY);
     clear_domain_page(m);
@@ -761,8 +716,58 @@ static int join(struct domain *d, mfn_t m, mfn_t s, struct holder *h)
     return rc;
 }
 
+/* A new share from the pool, with the bytes of d's frame m: *out. */
+static int convert(struct domain *d, mfn_t m, struct holder *h, mfn_t *out)
+{
+    struct page_info *spg;
+    struct share *sh;
+    const void *va;
+    int rc;
+
+    sh = xzalloc(struct share);
+    if ( !sh )
+        return refuse(d, R_NOMEM, -ENOMEM, m, 0, 0);
+    spg = share_frame_alloc();
+    if ( !spg )
+    {
+        xfree(sh);
+        return refuse(d, R_POOL, -ENOSPC, m, 0, cbps_pool_frames());
+    }
+    sh->mfn = page_to_mfn(spg);
+
+    /* Findable by MFN (join needs it), not by contents until it has them. */
+    spin_lock(&share_lock);
+    memo_forget(NULL, sh->mfn);
+    sh->mnext = by_mfn[bucket(mfn_x(sh->mfn))];
+    by_mfn[bucket(mfn_x(sh->mfn))] = sh;
+    cbps_nr_shares++;
+    spin_unlock(&share_lock);
+
+    rc = join(d, m, sh->mfn, h, true);
+
+    spin_lock(&share_lock);
+    if ( rc )
+        unlink_share(sh);
+    else
+    {
+        va = map_domain_page(sh->mfn);
+        sh->hash = cbps_scan_hash(va);
+        unmap_domain_page(va);
+        sh->hnext = by_hash[bucket(sh->hash)];
+        by_hash[bucket(sh->hash)] = sh;
+        sh->hashed = true;
+    }
+    spin_unlock(&share_lock);
+
+    if ( rc )
+        free_share(sh);
+    else
+        *out = sh->mfn;
+    return rc;
+}
+
 int cbps_share_commit(struct domain *d, const struct xen_cbps_op *op,
-                      domid_t *partner, mfn_t *partner_mfn)
+                      domid_t *partner, mfn_t *partner_mfn, mfn_t *shared)
 {
     mfn_t m = _mfn(op->u.commit.from_mfn), s = _mfn(op->u.commit.to_mfn);
     struct page_info *pg;
@@ -785,8 +790,7 @@ int cbps_share_commit(struct domain *d, const struct xen_cbps_op *op,
         return refuse(d, R_GONE, -ESRCH, m, 0, pg->count_info);
     pfn = get_gpfn_from_mfn(mfn_x(m));
     rc = -ESRCH;
-    if ( !mfn_eq(m, s) && (!is_share_frame(s) ||
-                           get_gpfn_from_mfn(mfn_x(s)) != pfn) )
+    if ( !VALID_M2P(pfn) || (!mfn_eq(m, s) && !is_share_frame(s)) )
     {
         refuse(d, R_SHARE, rc, m, 0, mfn_x(s));
         goto out_put;
@@ -802,6 +806,7 @@ int cbps_share_commit(struct domain *d, const struct xen_cbps_op *op,
     h->d = d;
     h->nr_ptes = op->u.commit.nr_ptes;
     h->p2m_ma = op->u.commit.p2m_maddr;
+    h->pfn = pfn;
 
     rc = domain_pause_except_self(d);
     if ( rc )
@@ -813,8 +818,10 @@ int cbps_share_commit(struct domain *d, const struct xen_cbps_op *op,
     rc = read_ptes(d, op, m, h->pte);
     if ( !rc && (rc = p2m_replace(d, h->p2m_ma, m, m, true)) != 0 )
         refuse(d, R_P2M, rc, m, h->p2m_ma, 0);
-    if ( !rc )
-        rc = mfn_eq(m, s) ? convert(d, m, pfn, h) : join(d, m, s, h);
+    if ( !rc && mfn_eq(m, s) )
+        rc = convert(d, m, h, shared);
+    else if ( !rc && !(rc = join(d, m, s, h, false)) )
+        *shared = s;
 
     domain_unpause_except_self(d);
 
@@ -828,17 +835,16 @@ int cbps_share_commit(struct domain *d, const struct xen_cbps_op *op,
     else
     {
         COUNT(d, committed);
-        if ( !mfn_eq(m, s) )
-            COUNT(d, returned);
+        COUNT(d, returned);
     }
     return rc;
 }
 
-mfn_t cbps_share_lookup(uint64_t h, unsigned long pfn, const void *va,
-                        const struct domain *d)
+mfn_t cbps_share_lookup(uint64_t h, const void *va, struct domain *d)
 {
     const struct share *sh;
     mfn_t found = INVALID_MFN;
+    bool held = false;
 
     if ( !cbps_nr_shares )
         return found;
@@ -849,60 +855,27 @@ mfn_t cbps_share_lookup(uint64_t h, unsigned long pfn, const void *va,
         const void *sva;
         bool same;
 
-        if ( sh->hash != h || sh->pfn != pfn || sh->closing ||
-             find_holder(sh, d) )
+        if ( sh->hash != h || sh->closing )
             continue;
         sva = map_domain_page(sh->mfn);
         same = !memcmp(sva, va, PAGE_SIZE);
         unmap_domain_page(sva);
-        if ( same )
+        if ( !same )
+            continue;
+        /* At most one pfn a domain: d's view has one entry for S. */
+        if ( find_holder(sh, d) )
         {
-            found = sh->mfn;
-            break;
+            held = true;
+            continue;
         }
+        found = sh->mfn;
+        break;
     }
     spin_unlock(&share_lock);
 
+    if ( mfn_eq(found, INVALID_MFN) && held )
+        COUNT(d, intra_dups);
     return found;
-}
-
-/* The last holder takes S back, if nothing but its own entries maps S. */
-static bool takeback(struct domain *d, struct share *sh, struct holder *h)
-{
-    struct page_info *pg = mfn_to_page(sh->mfn);
-    unsigned int i, live = 0;
-    bool maps[CBPS_COMMIT_MAX_PTES];
-    intpte_t cur;
-
-    for ( i = 0; i < h->nr_ptes; i++ )
-    {
-        maps[i] = pte_read(d, h->pte[i].ma, &cur) &&
-                  (cur & ~(intpte_t)AD_FLAGS) ==
-                  (pte_with(h->pte[i].orig, sh->mfn, false) &
-                   ~(intpte_t)AD_FLAGS);
-        live += maps[i];
-    }
-    /* Allocation + the live entries: no stale or foreign mapping. */
-    if ( (pg->count_info & PGC_count_mask) != live + 1 || d->is_dying )
-        return false;
-
-    move_owner(pg, dom_share, d);
-    put_page_type(pg);          /* S is an ordinary page of d again */
-    ev('T', d, sh->mfn, sh->mfn);
-
-    for ( i = 0; i < h->nr_ptes; i++ )
-    {
-        if ( !maps[i] || !pte_rw(h->pte[i].orig) )
-            continue;
-        if ( !get_page_type(pg, PGT_writable_page) )
-            continue;
-        /* orig maps the frame d had before it joined: name S. */
-        if ( pte_replace(d, h->pte[i].ma, pte_with(h->pte[i].orig, sh->mfn,
-                                                     false),
-                         pte_with(h->pte[i].orig, sh->mfn, true)) )
-            put_page_type(pg);
-    }
-    return true;
 }
 
 /* Give d its own copy of N = S's contents (d holds S; h is marked leaving). */
@@ -918,7 +891,7 @@ static int copy_out(struct domain *d, struct share *sh, struct holder *h,
         return -ENOMEM;
     n = page_to_mfn(npg);
     copy_domain_page(n, sh->mfn);
-    set_gpfn_from_mfn(mfn_x(n), sh->pfn);
+    set_gpfn_from_mfn(mfn_x(n), h->pfn);
 
     for ( i = 0; i < h->nr_ptes; i++ )
     {
@@ -940,8 +913,10 @@ static int copy_out(struct domain *d, struct share *sh, struct holder *h,
         }
         put_page(spg);
     }
-    flush_guest_tlbs(d);
     p2m_replace(d, h->p2m_ma, sh->mfn, n, false);
+    flush_guest_tlbs(d);
+    /* Nothing of d's maps S now: its view forgets S. */
+    cbps_m2p_set(d, sh->mfn, INVALID_M2P_ENTRY);
     ev('U', d, sh->mfn, n);
 
     *out = n;
@@ -949,15 +924,15 @@ static int copy_out(struct domain *d, struct share *sh, struct holder *h,
 }
 
 /*
- * d gets its own frame for S.  0 and *out (N, or S itself when d was the
- * last holder); -ENOENT: d holds no S; -EAGAIN: another vCPU of d is at
- * it; -ENOMEM: no free frame.
+ * d gets its own frame for S.  0 and *out (N); -ENOENT: d holds no S;
+ * -EAGAIN: another vCPU of d is at it; -ENOMEM: no free frame.  The last
+ * holder copies too: S is a pool frame, and goes back to the pool.
  */
 static int unshare(struct domain *d, mfn_t s, mfn_t *out)
 {
     struct share *sh;
     struct holder *h;
-    bool last, took = false;
+    bool last;
     int rc;
 
     spin_lock(&share_lock);
@@ -974,43 +949,34 @@ static int unshare(struct domain *d, mfn_t s, mfn_t *out)
         sh->closing = true;
     spin_unlock(&share_lock);
 
-    if ( last )
-        took = takeback(d, sh, h);
-    if ( took )
-        *out = s;
-    else
+    rc = copy_out(d, sh, h, out);
+    if ( rc )
     {
-        rc = copy_out(d, sh, h, out);
-        if ( rc )
-        {
-            spin_lock(&share_lock);
-            h->leaving = false;
-            sh->closing = false;
-            spin_unlock(&share_lock);
-            enomems++;
-            COUNT(d, enomem);
-            return rc;
-        }
+        spin_lock(&share_lock);
+        h->leaving = false;
+        sh->closing = false;
+        spin_unlock(&share_lock);
+        enomems++;
+        COUNT(d, enomem);
+        return rc;
     }
 
     spin_lock(&share_lock);
     unlink_holder(sh, h);
-    if ( took || !sh->nr_holders )
+    if ( !sh->nr_holders )
         unlink_share(sh);
     memo_put(d, s, *out);
-    if ( took )
+    if ( last )
         takebacks++;
     else
         cow_breaks++;
     spin_unlock(&share_lock);
 
-    if ( took )
-        xfree(sh);
-    else if ( !sh->nr_holders )
+    if ( !sh->nr_holders )
         free_share(sh);
     xfree(h);
 
-    if ( took )
+    if ( last )
         COUNT(d, takebacks);
     else
         COUNT(d, cow_breaks);
@@ -1237,6 +1203,7 @@ int cbps_guest_remove_page(struct domain *d, unsigned long *gmfn)
 
     /* d lets go of its hold: its tot_pages never counted S. */
     ev('R', d, s, s);
+    cbps_m2p_set(d, s, INVALID_M2P_ENTRY);
     spin_lock(&share_lock);
     unlink_holder(sh, h);
     if ( !sh->nr_holders )
@@ -1339,7 +1306,8 @@ void cbps_share_relinquish(struct domain *d)
                 unlink_holder(sh, h);
                 xfree(h);
             }
-            if ( sh->nr_holders )
+            /* A share being formed has no holder yet: not d's to free. */
+            if ( !h || sh->nr_holders )
             {
                 p = &sh->mnext;
                 continue;
@@ -1402,6 +1370,8 @@ void cbps_share_total(struct cbps_share_total *t)
     t->takebacks = takebacks;
     t->enomem = enomems;
     spin_unlock(&share_lock);
+    t->pool_frames = cbps_pool_frames();
+    t->pool_free = cbps_pool_free_frames();
 }
 
 void cbps_share_dump(void)
@@ -1436,5 +1406,8 @@ int __init cbps_share_init(void)
         cbps_opts.share = false;
         return -ENOMEM;
     }
+    /* Shared frames come from the pool: no pool, no sharing. */
+    if ( cbps_opts.share && cbps_pool_init(cbps_opts.pool_mb) )
+        cbps_opts.share = false;
     return 0;
 }

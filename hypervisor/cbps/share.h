@@ -13,15 +13,18 @@ int cbps_share_init(void);
 extern unsigned long cbps_nr_shares;
 
 /*
- * A shared frame with hash h at pfn that d does not hold yet and whose
- * contents equal va's; INVALID_MFN when there is none.
+ * A shared frame with hash h whose contents equal va's and that d does not
+ * hold yet; INVALID_MFN when there is none.  One that d holds already (at
+ * another pfn) is counted in d's intra_dups.
  */
-mfn_t cbps_share_lookup(uint64_t h, unsigned long pfn, const void *va,
-                        const struct domain *d);
+mfn_t cbps_share_lookup(uint64_t h, const void *va, struct domain *d);
 
-/* CBPS_OP_commit for d (current).  partner: who to offer the new share. */
+/*
+ * CBPS_OP_commit for d (current).  partner: who to offer the new share;
+ * *shared: the shared frame d's frame was replaced by.
+ */
 int cbps_share_commit(struct domain *d, const struct xen_cbps_op *op,
-                      domid_t *partner, mfn_t *partner_mfn);
+                      domid_t *partner, mfn_t *partner_mfn, mfn_t *shared);
 
 /* CBPS_OP_unshare_all: give d its own copy of up to a batch of frames. */
 int cbps_share_unshare_all(struct domain *d, uint64_t *left);

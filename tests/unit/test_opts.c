@@ -133,6 +133,33 @@ static void test_scan_options(void)
     CHECK(parse(&o, "on,rates=5") == -EINVAL && o.rate == CBPS_RATE_DEFAULT);
 }
 
+static void test_pool_option(void)
+{
+    struct cbps_opts o;
+
+    cbps_opts_default(&o);
+    CHECK(o.pool_mb == CBPS_POOL_DEFAULT);
+    CHECK(parse(&o, "on,share=on,pool=128M") == 0 && o.pool_mb == 128);
+    CHECK(parse(&o, "pool=2") == 0 && o.pool_mb == 2);
+    CHECK(parse(&o, "pool=1G") == 0 && o.pool_mb == 1024);
+    CHECK(parse(&o, "pool=1g") == 0 && o.pool_mb == 1024);
+    CHECK(parse(&o, "pool=512m") == 0 && o.pool_mb == 512);
+
+    /* Not a power of two, too small, too big, no number, bad unit. */
+    CHECK(parse(&o, "pool=96M") == -EINVAL && o.pool_mb == CBPS_POOL_DEFAULT);
+    CHECK(strcmp(err, "pool needs a power of two from 2M to 1G, not "
+                 "'pool=96M'") == 0);
+    CHECK(parse(&o, "pool=1M") == -EINVAL);
+    CHECK(parse(&o, "pool=2G") == -EINVAL);
+    CHECK(parse(&o, "pool=2048") == -EINVAL);
+    CHECK(parse(&o, "pool=4194304G") == -EINVAL);
+    CHECK(parse(&o, "pool=M") == -EINVAL);
+    CHECK(parse(&o, "pool=") == -EINVAL);
+    CHECK(parse(&o, "pool=64K") == -EINVAL);
+    CHECK(parse(&o, "pool=64MB") == -EINVAL);
+    CHECK(o.pool_mb == CBPS_POOL_DEFAULT);
+}
+
 static void test_small_error_buffer(void)
 {
     struct cbps_opts o;
@@ -153,6 +180,7 @@ int main(void)
     test_bad_values();
     test_unknown_and_empty();
     test_scan_options();
+    test_pool_option();
     test_small_error_buffer();
     return check_report("opts");
 }

@@ -228,6 +228,8 @@ static int cmd_shares(void)
 	printf("cow breaks: %" PRIu64 "\n", t->cow_breaks);
 	printf("takebacks: %" PRIu64 "\n", t->takebacks);
 	printf("unshares without memory: %" PRIu64 "\n", t->enomem);
+	printf("pool: %" PRIu64 " frames, %" PRIu64 " free\n", t->pool_frames,
+	       t->pool_free);
 	return 0;
 }
 

@@ -45,6 +45,27 @@ void cbps_ptwr_deferred(struct domain *d);
 /* guest_remove_page(): 0 done, 1 go on with *gmfn, or an error. */
 int cbps_guest_remove_page(struct domain *d, unsigned long *gmfn);
 
+/*
+ * The pool of shared frames (pool.c): each PV domain sees its own M2P
+ * entries for them, through its own read-only M2P slot.
+ */
+extern unsigned long cbps_pool_start, cbps_pool_end;
+
+static inline bool cbps_pool_frame(unsigned long mfn)
+{
+    return mfn - cbps_pool_start < cbps_pool_end - cbps_pool_start;
+}
+
+/* pv_domain_initialise() and pv_domain_destroy(): d's M2P view. */
+int cbps_domain_create(struct domain *d);
+void cbps_domain_destroy(struct domain *d);
+/* The L4 entry of d's read-only M2P (Xen's own when d has no view). */
+l4_pgentry_t cbps_ro_mpt(const struct domain *d);
+/* get_gpfn_from_mfn() as d sees it: its own pfn for a pool frame. */
+unsigned long cbps_get_gpfn(const struct domain *d, unsigned long mfn);
+/* free_domheap_pages(): true when pg went back to the pool. */
+bool cbps_pool_free_page(struct page_info *pg, unsigned int order);
+
 #else
 
 static inline long cbps_memory_op(XEN_GUEST_HANDLE_PARAM(void) arg)
@@ -96,6 +117,37 @@ static inline int cbps_guest_remove_page(struct domain *d,
                                          unsigned long *gmfn)
 {
     return 1;
+}
+
+static inline bool cbps_pool_frame(unsigned long mfn)
+{
+    return false;
+}
+
+static inline int cbps_domain_create(struct domain *d)
+{
+    return 0;
+}
+
+static inline void cbps_domain_destroy(struct domain *d)
+{
+}
+
+static inline l4_pgentry_t cbps_ro_mpt(const struct domain *d)
+{
+    return idle_pg_table[l4_table_offset(RO_MPT_VIRT_START)];
+}
+
+static inline unsigned long cbps_get_gpfn(const struct domain *d,
+                                          unsigned long mfn)
+{
+    return get_gpfn_from_mfn(mfn);
+}
+
+static inline bool cbps_pool_free_page(struct page_info *pg,
+                                       unsigned int order)
+{
+    return false;
 }
 
 #endif /* CONFIG_CBPS */
