@@ -130,8 +130,9 @@ struct cbps_share_stats {
     uint64_t returned;    /* frames the guest gave back to Xen on commit */
     uint64_t enomem;      /* unshares that found no free frame (paused) */
     uint64_t declined;    /* offers the guest turned down */
-    uint64_t intra_dups;  /* frames equal to a shared frame the guest holds
-                             at another pfn: at most one pfn a guest */
+    uint64_t intra_dups;  /* scans that found a frame equal to a shared
+                             frame the guest holds at another pfn (left
+                             unshared: one pfn a guest for each frame) */
     uint64_t held;        /* shared frames held now */
     uint32_t paused;      /* 1 while paused for want of a free frame */
     uint32_t pad;

@@ -11,6 +11,11 @@
  *               so that a backend can map or copy into it
  *   ungrant     end the grant
  *   runs        the pfns shared now, as "first-last" runs
+ *   hashes image|PATH
+ *               "HASH MFN PFN" for each non-zero page of the kernel image,
+ *               or each page of PATH in the page cache that is order 0,
+ *               up to date and not mapped into user space: the pages
+ *               cs.ko can share (the eligible census)
  *   exchange ADDR
  *               "exchange shared S rc R same M": trade the frame of the
  *               kernel image page holding ADDR for a new one with
@@ -291,6 +296,8 @@ static int cs_probe_show(struct seq_file *m, void *v)
 		rc = cs_probe_reinstall(m, cs_probe_cmd + 10);
 	} else if (!strncmp(cs_probe_cmd, "balloon ", 8)) {
 		rc = cs_probe_swap(m, cs_probe_cmd + 8, true);
+	} else if (!strncmp(cs_probe_cmd, "hashes ", 7)) {
+		rc = cs_share_probe_hashes(m, cs_probe_cmd + 7);
 	} else if (!strcmp(cs_probe_cmd, "runs")) {
 		cs_share_show_runs(m);
 	} else if (!strcmp(cs_probe_cmd, "ungrant")) {

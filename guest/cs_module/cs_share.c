@@ -21,6 +21,7 @@
 #include <linux/pagemap.h>
 #include <linux/seq_file.h>
 #include <linux/xarray.h>
+#include <linux/xxhash.h>
 #include <asm/pgtable.h>
 #include <asm/xen/hypercall.h>
 #include <asm/xen/page.h>
@@ -260,6 +261,77 @@ int cs_share_probe_file(const char *path, unsigned long *cached,
 	}
 	path_put(&p);
 	return 0;
+}
+
+/*
+ * For the eligible census (/proc/cbps_probe "hashes"): a line "HASH MFN
+ * PFN" for a page we could share, unless it is all zeros (Xen leaves
+ * those alone).  dom0 joins the lines of all guests by HASH: the
+ * guests' potential, and by MFN: what they share now.
+ */
+static void cs_hash_line(struct seq_file *m, unsigned long pfn)
+{
+	const void *va = __va(PFN_PHYS(pfn));
+
+	if (!memchr_inv(va, 0, PAGE_SIZE))
+		return;
+	seq_printf(m, "%016llx %lx %lx\n", xxh64(va, PAGE_SIZE, 0),
+		   pfn_to_mfn(pfn), pfn);
+}
+
+/* "image": every page the kernel's high mapping maps, as cs_offer_image(). */
+static void cs_hash_image(struct seq_file *m)
+{
+	unsigned long pfn, hva;
+	pte_t *ptep;
+
+	for (pfn = PHYS_PFN(phys_base); pfn < xen_p2m_size; pfn++) {
+		hva = cs_image_va(pfn);
+		if (!hva)
+			break;
+		if (!pfn_valid(pfn) || !PageReserved(pfn_to_page(pfn)))
+			continue;
+		ptep = cs_kernel_pte(hva);
+		if (ptep && pte_mfn(*ptep) == pfn_to_mfn(pfn))
+			cs_hash_line(m, pfn);
+		cond_resched();
+	}
+}
+
+/* PATH: its page-cache pages that cs_offer_cache() could take. */
+static int cs_hash_file(struct seq_file *m, const char *path)
+{
+	struct address_space *mapping;
+	struct path p;
+	pgoff_t i, n;
+	int rc;
+
+	rc = kern_path(path, LOOKUP_FOLLOW, &p);
+	if (rc)
+		return rc;
+	mapping = d_inode(p.dentry)->i_mapping;
+	n = DIV_ROUND_UP(i_size_read(d_inode(p.dentry)), PAGE_SIZE);
+	for (i = 0; i < n; i++) {
+		struct folio *folio = __filemap_get_folio(mapping, i, 0, 0);
+
+		if (!folio)
+			continue;
+		if (!folio_test_large(folio) && !folio_mapped(folio) &&
+		    folio_test_uptodate(folio))
+			cs_hash_line(m, folio_pfn(folio));
+		folio_put(folio);
+	}
+	path_put(&p);
+	return 0;
+}
+
+int cs_share_probe_hashes(struct seq_file *m, const char *what)
+{
+	if (!strcmp(what, "image")) {
+		cs_hash_image(m);
+		return 0;
+	}
+	return cs_hash_file(m, what);
 }
 
 /* For /proc/cbps: how many committed pfns are still shared. */

@@ -160,6 +160,8 @@ bool cbps_offer(struct domain *d, mfn_t from, mfn_t to, domid_t partner,
             free = free ?: &c->offer[i];
         else if ( c->offer[i].from == mfn_x(from) )
             goto out;           /* already offered */
+        else if ( c->offer[i].to == mfn_x(to) && !mfn_eq(from, to) )
+            goto out;           /* one pfn a domain for each shared frame */
     }
     if ( !free )
         goto out;

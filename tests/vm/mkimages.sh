@@ -91,6 +91,7 @@ cp -L "$root/usr/lib/x86_64-linux-gnu/libxencall.so.1" "$d/lib/x86_64-linux-gnu/
 
 cp "$out/vmlinux.gz" "$out/vmlinux-odd.gz" "$out/domU.cpio.gz" \
 	"$out/domU-odd.cpio.gz" "$d/guest/"
-cp "$vm"/common.sh "$vm"/dom0/lib.sh "$vm"/scenarios/*.sh "$d/scenarios/"
+cp "$vm"/common.sh "$vm"/dom0/lib.sh "$vm"/dom0/eligible.awk \
+	"$vm"/scenarios/*.sh "$d/scenarios/"
 pack "$d" "$out/dom0.cpio.gz"
 log "images: $(du -h "$out/dom0.cpio.gz" | cut -f1) dom0, $(du -h "$out/domU.cpio.gz" | cut -f1) domU"
