@@ -202,9 +202,11 @@ struct xen_cbps_op {
          * CBPS_OP_commit: IN.  Take the offer (from_mfn, to_mfn): Xen checks
          * that pte_maddr[] are every mapping of from_mfn, makes them
          * read-only, compares, points them and the p2m entry at p2m_maddr
-         * to to_mfn, and frees from_mfn (when it differs from to_mfn).
-         * -ESRCH: no such offer; -EBUSY: other mappings or references;
-         * -EAGAIN: contents differ; -EINVAL: bad arguments.
+         * to to_mfn, and frees from_mfn.  to_mfn == from_mfn: a new shared
+         * frame from Xen's pool gets from_mfn's bytes (the p2m entry names
+         * it).  -ESRCH: no such offer; -EBUSY: other mappings or
+         * references; -EAGAIN: contents differ; -ENOSPC: the pool is full;
+         * -EINVAL: bad arguments.
          */
         struct {
             uint64_t from_mfn;

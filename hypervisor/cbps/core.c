@@ -29,6 +29,7 @@
 #include <xen/xmalloc.h>
 #include <asm/cbps.h>
 #include <asm/p2m.h>
+#include <asm/paging.h>
 #include <public/cbps.h>
 
 #include "private.h"
@@ -152,7 +153,8 @@ bool cbps_offer(struct domain *d, mfn_t from, mfn_t to, domid_t partner,
 
     spin_lock(&cbps_lock);
     c = dom_cbps(d);
-    if ( !c || cbps_ring_check(c) <= 0 )
+    /* No offers in shadow mode (live migration): commits are refused. */
+    if ( !c || cbps_ring_check(c) <= 0 || paging_mode_enabled(d) )
         goto out;
     for ( i = 0; i < CBPS_OFFERS; i++ )
     {

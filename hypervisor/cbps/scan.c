@@ -50,6 +50,7 @@
 
 #include "hash.h"
 #include "index.h"
+#include "pool.h"
 #include "private.h"
 #include "share.h"
 
@@ -280,7 +281,8 @@ static void propose(struct domain *d, unsigned long mfn, const void *va,
         return;
     }
 
-    if ( twin && twin->domid != d->domain_id &&
+    /* A new shared frame needs a free frame of the pool. */
+    if ( twin && twin->domid != d->domain_id && cbps_pool_free_frames() &&
          (td = snap_domain(twin->domid)) != NULL &&
          VALID_M2P(get_gpfn_from_mfn(twin->mfn)) )
         cbps_offer(td, _mfn(twin->mfn), _mfn(twin->mfn), d->domain_id,

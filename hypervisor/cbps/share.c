@@ -45,6 +45,7 @@
 #include <asm/flushtlb.h>
 #include <asm/mm.h>
 #include <asm/p2m.h>
+#include <asm/paging.h>
 #include <asm/page.h>
 
 #include "../pv/mm.h"
@@ -329,13 +330,14 @@ static bool memo_find(const struct domain *d, mfn_t s, mfn_t *n)
 /* Why commits are refused: counted, and the first few printed. */
 enum refusal {
     R_OFFER, R_GONE, R_PTE, R_P2M, R_REFS, R_DIFF, R_SHARE, R_NOMEM,
-    R_PAUSE, R_POOL, R_NR
+    R_PAUSE, R_POOL, R_PAGING, R_NR
 };
 static const char *const refusal_name[R_NR] = {
     [R_OFFER] = "not offered", [R_GONE] = "frame gone",
     [R_PTE] = "entry", [R_P2M] = "p2m entry", [R_REFS] = "other references",
     [R_DIFF] = "contents differ", [R_SHARE] = "share closed",
     [R_NOMEM] = "no memory", [R_PAUSE] = "pause", [R_POOL] = "pool full",
+    [R_PAGING] = "shadow mode",
 };
 static unsigned long refusals[R_NR];
 
@@ -458,8 +460,9 @@ static bool pte_maps(intpte_t e, mfn_t m)
 /*
  * d's p2m entry for a pfn, at machine address ma: a word of one of d's
  * ordinary pages.  Replace old by new there (Linux reads it lock-free:
- * an aligned 8-byte store is atomic).  Tools learn of the change from
- * p2m_generation.
+ * an aligned 8-byte store is atomic).  p2m_generation is not bumped: as
+ * in Linux, it says the p2m's layout changed, and a live migration
+ * aborts on it; the toolstack reads entries through its live mapping.
  */
 static int p2m_replace(struct domain *d, paddr_t ma, mfn_t old, mfn_t new,
                        bool check_only)
@@ -479,11 +482,6 @@ static int p2m_replace(struct domain *d, paddr_t ma, mfn_t old, mfn_t new,
         rc = ACCESS_ONCE(*p) == mfn_x(old) ? 0 : -EINVAL;
     else if ( cmpxchg(p, mfn_x(old), mfn_x(new)) != mfn_x(old) )
         rc = -EBUSY;
-    else
-    {
-        shared_info(d, arch.p2m_generation) += 2;
-        smp_wmb();
-    }
     unmap_domain_page(p);
 
     put_page_and_type(pg);
@@ -784,6 +782,9 @@ int cbps_share_commit(struct domain *d, const struct xen_cbps_op *op,
     rc = cbps_offer_take(d, m, s, partner, partner_mfn);
     if ( rc )
         return refuse(d, R_OFFER, rc, m, 0, mfn_x(s));
+    /* Shadow mode (log-dirty) cannot map shared frames. */
+    if ( paging_mode_enabled(d) )
+        return refuse(d, R_PAGING, -EBUSY, m, 0, d->arch.paging.mode);
 
     pg = mfn_to_page(m);
     if ( !get_page(pg, d) )
@@ -1257,7 +1258,8 @@ int cbps_share_unshare_all(struct domain *d, uint64_t *left)
  * first.  Without memory for them the suspend fails (-ENOMEM) and the
  * guest runs on: a save never holds a frame it could not read.
  */
-int cbps_domain_suspend(struct domain *d)
+/* Give d its own copy of everything it holds; what for, if it cannot. */
+static int unshare_everything(struct domain *d, const char *what)
 {
     uint64_t left, before = ~0ULL;
     int rc;
@@ -1277,8 +1279,29 @@ int cbps_domain_suspend(struct domain *d)
         before = left;
     }
     if ( rc )
-        printk(XENLOG_G_WARNING "cbps: %pd cannot suspend: %"PRIu64
-               " shared frames left (%d)\n", d, left, rc);
+        printk(XENLOG_G_WARNING "cbps: %pd cannot %s: %"PRIu64
+               " shared frames left (%d)\n", d, what, left, rc);
+    return rc;
+}
+
+int cbps_domain_suspend(struct domain *d)
+{
+    return unshare_everything(d, "suspend");
+}
+
+/*
+ * Live migration puts a PV guest in shadow mode (log-dirty), whose
+ * shadows of the guest's L1s take references as the guest: a frame of the
+ * share domain cannot be shadowed.  So the guest unshares everything
+ * first (d is paused), and commits nothing while in shadow mode.
+ */
+int cbps_log_dirty_enable(struct domain *d)
+{
+    int rc = unshare_everything(d, "enter log-dirty mode");
+
+    if ( !rc && is_pv_domain(d) && dom_cbps(d) )
+        printk(XENLOG_G_INFO "cbps: %pd enters log-dirty mode: holds no "
+               "shared frame, commits refused until it leaves\n", d);
     return rc;
 }
 

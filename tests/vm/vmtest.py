@@ -46,6 +46,9 @@ SCENARIOS = {
     'anypfn': ('cbps=on,rate=50000,interval=0,share=on xpti=domu', 'xen',
                2048, 512),
     'bench': ('cbps=on', 'xen', 2048, 512),
+    'pool': ('cbps=on,rate=50000,interval=0,share=on,pool=2M', 'xen', 1024,
+             512),
+    'nopool': ('cbps=on,share=on,pool=1G', 'xen', 1024, 512),
 }
 
 # -cpu max,-smap (PLATFORM.md) runs 4x faster, but dom0 programs died with
@@ -232,8 +235,8 @@ def run(name, retries, timeout, show_all, demo=False):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('scenarios', nargs='*',
-                    default=['ring', 'off', 'stock', 'census', 'share',
-                             'anypfn', 'torture'])
+                    default=['ring', 'off', 'stock', 'nopool', 'census',
+                             'share', 'pool', 'anypfn', 'torture'])
     ap.add_argument('--retries', type=int, default=2,
                     help='reruns after an infra or timeout failure')
     ap.add_argument('--timeout', type=int, default=900,

@@ -38,6 +38,8 @@ int cbps_l1e_install(struct domain *d, intpte_t *val);
 int cbps_own_frame(struct domain *d, unsigned long *mfn);
 /* SCHEDOP_shutdown(SHUTDOWN_suspend): 0, or the suspend fails with it. */
 int cbps_domain_suspend(struct domain *d);
+/* paging_log_dirty_enable(), d paused: 0, or log-dirty fails with it. */
+int cbps_log_dirty_enable(struct domain *d);
 /* ptwr, under the L1's page lock: true means retry (unshare deferred). */
 bool cbps_ptwr_defer(struct domain *d, intpte_t *val);
 /* ptwr, after the page lock is dropped. */
@@ -100,6 +102,11 @@ static inline int cbps_own_frame(struct domain *d, unsigned long *mfn)
 }
 
 static inline int cbps_domain_suspend(struct domain *d)
+{
+    return 0;
+}
+
+static inline int cbps_log_dirty_enable(struct domain *d)
 {
     return 0;
 }

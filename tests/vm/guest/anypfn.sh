@@ -35,4 +35,8 @@ dump 2
 check files-intact md5sum -c -s /tmp/sums
 check data-intact sh -c 'cat /tmp/files | xargs cat >/dev/null'
 grep -e shared_now -e committed -e declined -e intra_dups /proc/cbps
+# dom0 migrates g3 (live, to this host) meanwhile.
 step 3
+check files-intact-end md5sum -c -s /tmp/sums
+grep -e shared_now -e committed /proc/cbps
+echo CBPS-ANYPFN-DONE

@@ -9,6 +9,8 @@ probe() { echo "$1" >/proc/cbps_probe && cat /proc/cbps_probe; }
 kva() { awk -v s="$1" '$3 == s { print "0x" $1; exit }' /proc/kallsyms; }
 ksym() { awk -v s="$1" '$3 == s { print $1; exit }' /proc/kallsyms; }
 kshared() { probe "kva $(kva "$1")" | grep -q 'shared 1'; }
+# shared_pages FILE: how many of its page-cache pages are shared frames.
+shared_pages() { probe "$1" | awk '{ print $4 }'; }
 # /proc/version prints with the format string linux_proc_banner, in a
 # read-only data page: the grant tests overwrite it.
 banner_shared() { kshared linux_proc_banner; }
@@ -26,6 +28,10 @@ echo "data2: $(probe /cbps/data2)"
 echo "shared pfn runs: $(probe runs | wc -l), first: $(probe runs | head -20 | tr '\n' ' ')"
 check shares-held stat_ge shared_now 100
 check data-read cmp /cbps/data /tmp/ref
+# Page cache sits at other pfns in the two guests: shared only at any pfn.
+# The write and reuse paths below need these pages shared.
+check data-shared [ "$(shared_pages /cbps/data)" -ge 96 ]
+check data2-shared [ "$(shared_pages /cbps/data2)" -ge 96 ]
 
 # Path 1: kernel write faults on shared pages.  The module writes the
 # first word of up to 16 shared pages of kernel .data with its own value
@@ -36,8 +42,9 @@ if [ "$role" = writer ]; then
 	echo "kernel writes: $*"
 	check kernel-write [ "${3:-0}" -gt 0 -a "${7:-1}" = 0 ]
 fi
-# Path 2: a write() into page-cache pages.  With same-pfn sharing they are
-# shared only if they happen to sit at the same pfn (the probe says).
+# Path 2: a write() into 64 shared page-cache pages: each write faults
+# in Xen, which gives the writer its own copy first.
+s0=$(shared_pages /cbps/data)
 if [ "$role" = writer ]; then
 	dd if=/dev/urandom of=/tmp/patch bs=4096 count=64 2>/dev/null
 	dd if=/tmp/patch of=/cbps/data bs=4096 seek=16 conv=notrunc 2>/dev/null
@@ -47,6 +54,11 @@ echo CBPS-WROTE-1
 step 2
 check pagecache-write cmp /cbps/data /tmp/ref
 echo "data after write: $(probe /cbps/data)"
+if [ "$role" = writer ]; then
+	check pagecache-unshared [ "$(shared_pages /cbps/data)" -le $((s0 - 64)) ]
+else
+	check pagecache-still-shared [ "$(shared_pages /cbps/data)" = "$s0" ]
+fi
 
 # Path 3: kernel text patching.  Enabling a tracepoint flips static keys,
 # which rewrites kernel text (text_poke installs a writable mapping of
@@ -69,11 +81,16 @@ step 3
 # Path 4: a freed page reused.  The writer deletes file pages and fills
 # memory, so the kernel reuses and zeroes them (init_on_alloc).
 if [ "$role" = writer ]; then
+	u0=$(($(stat cow_breaks) + $(stat takebacks)))
 	rm /cbps/data2
 	# 24 MiB fits the guest's tmpfs; a short file would pass cmp -n.
 	dd if=/dev/zero of=/tmp/fill bs=1M count=24 2>/dev/null
 	check reuse-zeroed sh -c '[ "$(wc -c </tmp/fill)" = 25165824 ] &&
 		cmp -n 25165824 /tmp/fill /dev/zero'
+	# data2's shared pages, freed, were zeroed for reuse: copies in Xen.
+	u1=$(($(stat cow_breaks) + $(stat takebacks)))
+	echo "unshares while reusing freed pages: $((u1 - u0))"
+	check reuse-unshared [ $((u1 - u0)) -ge 32 ]
 	rm /tmp/fill
 	# XENMEM_exchange of a shared frame (what swiotlb-xen does to make
 	# buffers contiguous): Xen must trade the writer's own copy, not S.

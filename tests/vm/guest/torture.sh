@@ -6,6 +6,7 @@ probe() { echo "$1" >/proc/cbps_probe && cat /proc/cbps_probe; }
 
 check insmod insmod /cbps/cs.ko
 cp /cbps/data /tmp/ref
+cp /cbps/data2 /tmp/ref2
 version0=$(cat /proc/version)
 mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
 t=/sys/kernel/tracing
@@ -35,7 +36,9 @@ w1() {
 }
 
 # 2: page cache.  Write random files, compare with a reference; read the
-# boot-time file, compare with its copy.
+# boot-time file, compare with its copy; write a random page into the
+# boot-time file data2 (its pages are shared with the other guest's, at
+# other pfns), read it back, put its bytes back (it may be shared again).
 w2() {
 	bad=0 n=0
 	while alive; do
@@ -44,6 +47,14 @@ w2() {
 		cmp -s /tmp/w2.ref /tmp/w2.file || bad=$((bad + 1))
 		cmp -s /cbps/data /tmp/ref || bad=$((bad + 1))
 		rm -f /tmp/w2.file
+		k=$((n % 128))
+		dd if=/tmp/w2.ref of=/cbps/data2 bs=4096 count=1 seek=$k \
+			conv=notrunc 2>/dev/null
+		cmp -s -n 4096 /cbps/data2 /tmp/w2.ref $((k * 4096)) 0 ||
+			bad=$((bad + 1))
+		dd if=/tmp/ref2 of=/cbps/data2 bs=4096 count=1 skip=$k seek=$k \
+			conv=notrunc 2>/dev/null
+		cmp -s /cbps/data2 /tmp/ref2 || bad=$((bad + 1))
 		n=$((n + 1))
 	done
 	result 2 $bad $n
@@ -98,5 +109,6 @@ done
 cat /proc/cbps
 check no-mismatches [ "$total" = 0 ]
 check data-final cmp /cbps/data /tmp/ref
+check data2-final cmp /cbps/data2 /tmp/ref2
 echo CBPS-TORTURE-DONE
 wait_for 900 stat_ge test_entries 2

@@ -26,7 +26,7 @@ if wait_for 180 registered_is 3; then pass registered; else fail registered; fi
 free0=$(free_mib)
 run xl list
 show ""
-show "== Xen scans in idle time, offers identical frames at the same pfn,"
+show "== Xen scans in idle time, offers identical frames (at any pfn),"
 show "   the guests commit; waiting until the saving stops growing"
 check sharing wait_for 300 saved_ge 2000
 saving_settles 10

@@ -1,14 +1,19 @@
-# Sharing at the same pfn between two identically booted guests, then
+# Sharing between two identically booted guests (kernel image at the same
+# pfn, page cache at other pfns: issue 5), then
 # each write path, with contents checked in both guests (guest/share.sh).
 # g1 writes, g2 only reads.  Xen: cbps=on,rate=50000,interval=0.
 #
 # expect: dom0/registered dom0/sharing dom0/free-memory-grew
 # expect: dom0/cow-breaks dom0/grant-map dom0/grant-copy
 # expect: dom0/memory-exhausted dom0/enomem-paused dom0/enomem-resumed
-# expect: dom0/save dom0/restore dom0/reregistered
+# expect: dom0/save dom0/restore dom0/reregistered dom0/dump-core
+# expect: dom0/dump-core-unshared dom0/dump-core-content
 # expect: dom0/unshared-on-rmmod dom0/destroy-while-shared
 # expect: dom0/guests-exited
 # expect: g1/insmod g1/shares-held g1/data-read g1/kernel-write
+# expect: g1/data-shared g1/data2-shared g1/pagecache-unshared
+# expect: g1/reuse-unshared
+# expect: g2/data-shared g2/data2-shared g2/pagecache-still-shared
 # expect: g1/pagecache-write g1/text-patched-works g1/reuse-zeroed
 # expect: g1/banner-shared g1/grant-map-seen g1/data-final
 # expect: g1/enomem-write g1/enomem-data g1/exchange-shared g1/exchange
@@ -117,6 +122,17 @@ rm -f /tmp/g2.save
 d2=$(domid g2)
 check reregistered wait_for 120 registered_is 2
 cbps shares
+
+# xl dump-core maps each frame of g1 through the toolstack (mmu_update
+# with g1 as page owner): Xen gives g1 its own copy of every shared
+# frame mapped first, so the core holds g1's own frames and bytes.
+h1=$(held $d1)
+check dump-core xl dump-core g1 /tmp/g1.core
+h1b=$(held $d1)
+echo "g1 held ${h1:-0} frames before dump-core, ${h1b:-0} after"
+check dump-core-unshared [ "${h1b:-0}" -lt "${h1:-0}" ]
+check dump-core-content grep -q "Linux version 6.1" /tmp/g1.core
+rm -f /tmp/g1.core
 
 signal                          # 7: g2 unloads its module
 wait_mark CBPS-WROTE-7 g2
