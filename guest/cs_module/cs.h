@@ -33,6 +33,8 @@ int cs_share_probe_file(const char *path, unsigned long *cached,
 unsigned long cs_share_count(void);
 bool cs_share_pfn_shared(unsigned long pfn);
 int cs_share_probe_hashes(struct seq_file *m, const char *what);
+int cs_share_file_pfn(const char *path, unsigned long index,
+		      unsigned long *pfn);
 pte_t *cs_kernel_pte(unsigned long va);
 struct seq_file;
 void cs_share_show_runs(struct seq_file *m);

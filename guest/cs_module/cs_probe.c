@@ -16,9 +16,13 @@
  *               or each page of PATH in the page cache that is order 0,
  *               up to date and not mapped into user space: the pages
  *               cs.ko can share (the eligible census)
+ *   fileva PATH INDEX
+ *               "fileva ADDR pfn P shared S": the direct-map address of
+ *               page INDEX of PATH in the page cache
  *   exchange ADDR
  *               "exchange shared S rc R same M": trade the frame of the
- *               kernel image page holding ADDR for a new one with
+ *               kernel image page holding ADDR (or the page-cache page at
+ *               ADDR, from fileva) for a new one with
  *               XENMEM_exchange, as xen_create_contiguous_region does,
  *               and put its bytes back; M is 1 when they read back
  *   balloon ADDR
@@ -38,6 +42,7 @@
  *               differ after the write (the copy must be exact)
  */
 #include <linux/mm.h>
+#include <linux/pagemap.h>
 #include <linux/mutex.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
@@ -74,6 +79,42 @@ static int cs_probe_image_pfn(unsigned long va, unsigned long *pfn)
 	*pfn = PFN_DOWN(va - __START_KERNEL_map + phys_base);
 	if (!pfn_valid(*pfn) || !PageReserved(pfn_to_page(*pfn)))
 		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Or the direct-map address of a page-cache page (from "fileva"): its
+ * pfn.  Such a page sits at another pfn in each guest that shares it.
+ */
+static int cs_probe_cache_pfn(unsigned long va, unsigned long *pfn)
+{
+	struct page *page;
+
+	if (!virt_addr_valid(va))
+		return -EINVAL;
+	page = virt_to_page(va);
+	if (PageReserved(page) || PageAnon(page) ||
+	    !folio_mapping(page_folio(page)))
+		return -EINVAL;
+	*pfn = page_to_pfn(page);
+	return 0;
+}
+
+/* "fileva PATH INDEX": the direct-map address of that page of PATH. */
+static int cs_probe_fileva(struct seq_file *m, const char *arg)
+{
+	char path[200];
+	unsigned long index, pfn;
+	int rc;
+
+	if (sscanf(arg, "%199s %lu", path, &index) != 2)
+		return -EINVAL;
+	rc = cs_share_file_pfn(path, index, &pfn);
+	if (rc)
+		return rc;
+	seq_printf(m, "fileva %#lx pfn %#lx shared %d\n",
+		   (unsigned long)__va(PFN_PHYS(pfn)), pfn,
+		   cs_share_pfn_shared(pfn));
 	return 0;
 }
 
@@ -167,12 +208,14 @@ static int cs_probe_swap(struct seq_file *m, const char *arg, bool balloon)
 	struct mmu_update u;
 	pte_t *hpte, *dpte, hold, dold;
 	unsigned int level;
-	bool shared, same;
+	bool shared, same, image;
 	void *saved;
 	int rc;
 
-	if (kstrtoul(arg, 0, &va) || cs_probe_image_pfn(va, &pfn) ||
-	    num_online_cpus() != 1)
+	if (kstrtoul(arg, 0, &va) || num_online_cpus() != 1)
+		return -EINVAL;
+	image = !cs_probe_image_pfn(va, &pfn);
+	if (!image && cs_probe_cache_pfn(va, &pfn))
 		return -EINVAL;
 	va &= PAGE_MASK;
 	dva = (unsigned long)__va(PFN_PHYS(pfn));
@@ -231,7 +274,8 @@ static int cs_probe_swap(struct seq_file *m, const char *arg, bool balloon)
 	if (!rc)
 		memcpy((void *)va, saved, PAGE_SIZE);
 	same = !memcmp((void *)va, saved, PAGE_SIZE);
-	cs_probe_map(va, hold, new_mfn, false);
+	/* The direct map of page cache is writable; image pages were not. */
+	cs_probe_map(va, hold, new_mfn, !image);
 	if (dpte != hpte && pte_present(dold))
 		cs_probe_map(dva, dold, new_mfn, false);
 	local_irq_restore(flags);
@@ -296,6 +340,8 @@ static int cs_probe_show(struct seq_file *m, void *v)
 		rc = cs_probe_reinstall(m, cs_probe_cmd + 10);
 	} else if (!strncmp(cs_probe_cmd, "balloon ", 8)) {
 		rc = cs_probe_swap(m, cs_probe_cmd + 8, true);
+	} else if (!strncmp(cs_probe_cmd, "fileva ", 7)) {
+		rc = cs_probe_fileva(m, cs_probe_cmd + 7);
 	} else if (!strncmp(cs_probe_cmd, "hashes ", 7)) {
 		rc = cs_share_probe_hashes(m, cs_probe_cmd + 7);
 	} else if (!strcmp(cs_probe_cmd, "runs")) {

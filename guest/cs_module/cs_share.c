@@ -233,9 +233,9 @@ bool cs_share_pfn_shared(unsigned long pfn)
 	return v && pfn_to_mfn(pfn) == xa_to_value(v);
 }
 
-/* For /proc/cbps_probe: pages of a file in the cache, and shared ones. */
-int cs_share_probe_file(const char *path, unsigned long *cached,
-			unsigned long *shared)
+/* Call fn for each folio of the file at path that is in the page cache. */
+static int cs_walk_file(const char *path,
+			void (*fn)(struct folio *folio, void *arg), void *arg)
 {
 	struct address_space *mapping;
 	struct path p;
@@ -247,20 +247,58 @@ int cs_share_probe_file(const char *path, unsigned long *cached,
 		return rc;
 	mapping = d_inode(p.dentry)->i_mapping;
 	n = DIV_ROUND_UP(i_size_read(d_inode(p.dentry)), PAGE_SIZE);
-	*cached = *shared = 0;
 	for (i = 0; i < n; i++) {
 		struct folio *folio = __filemap_get_folio(mapping, i, 0, 0);
 
 		if (!folio)
 			continue;
-		(*cached)++;
-		if (!folio_test_large(folio) &&
-		    cs_share_pfn_shared(folio_pfn(folio)))
-			(*shared)++;
+		fn(folio, arg);
 		folio_put(folio);
 	}
 	path_put(&p);
 	return 0;
+}
+
+static void cs_count_folio(struct folio *folio, void *arg)
+{
+	unsigned long *n = arg;
+
+	n[0]++;
+	if (!folio_test_large(folio) && cs_share_pfn_shared(folio_pfn(folio)))
+		n[1]++;
+}
+
+/* For /proc/cbps_probe: the pfn of page index of path, if cached. */
+int cs_share_file_pfn(const char *path, unsigned long index,
+		      unsigned long *pfn)
+{
+	struct folio *folio;
+	struct path p;
+	int rc;
+
+	rc = kern_path(path, LOOKUP_FOLLOW, &p);
+	if (rc)
+		return rc;
+	folio = __filemap_get_folio(d_inode(p.dentry)->i_mapping, index, 0, 0);
+	path_put(&p);
+	if (!folio)
+		return -ENOENT;
+	rc = folio_test_large(folio) ? -EINVAL : 0;
+	*pfn = folio_pfn(folio);
+	folio_put(folio);
+	return rc;
+}
+
+/* For /proc/cbps_probe: pages of a file in the cache, and shared ones. */
+int cs_share_probe_file(const char *path, unsigned long *cached,
+			unsigned long *shared)
+{
+	unsigned long n[2] = { 0, 0 };
+	int rc = cs_walk_file(path, cs_count_folio, n);
+
+	*cached = n[0];
+	*shared = n[1];
+	return rc;
 }
 
 /*
@@ -298,31 +336,12 @@ static void cs_hash_image(struct seq_file *m)
 	}
 }
 
-/* PATH: its page-cache pages that cs_offer_cache() could take. */
-static int cs_hash_file(struct seq_file *m, const char *path)
+/* A page-cache page that cs_offer_cache() could take. */
+static void cs_hash_folio(struct folio *folio, void *m)
 {
-	struct address_space *mapping;
-	struct path p;
-	pgoff_t i, n;
-	int rc;
-
-	rc = kern_path(path, LOOKUP_FOLLOW, &p);
-	if (rc)
-		return rc;
-	mapping = d_inode(p.dentry)->i_mapping;
-	n = DIV_ROUND_UP(i_size_read(d_inode(p.dentry)), PAGE_SIZE);
-	for (i = 0; i < n; i++) {
-		struct folio *folio = __filemap_get_folio(mapping, i, 0, 0);
-
-		if (!folio)
-			continue;
-		if (!folio_test_large(folio) && !folio_mapped(folio) &&
-		    folio_test_uptodate(folio))
-			cs_hash_line(m, folio_pfn(folio));
-		folio_put(folio);
-	}
-	path_put(&p);
-	return 0;
+	if (!folio_test_large(folio) && !folio_mapped(folio) &&
+	    folio_test_uptodate(folio))
+		cs_hash_line(m, folio_pfn(folio));
 }
 
 int cs_share_probe_hashes(struct seq_file *m, const char *what)
@@ -331,7 +350,7 @@ int cs_share_probe_hashes(struct seq_file *m, const char *what)
 		cs_hash_image(m);
 		return 0;
 	}
-	return cs_hash_file(m, what);
+	return cs_walk_file(what, cs_hash_folio, m);
 }
 
 /* For /proc/cbps: how many committed pfns are still shared. */

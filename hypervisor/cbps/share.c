@@ -887,6 +887,9 @@ static int copy_out(struct domain *d, struct share *sh, struct holder *h,
     unsigned int i;
     mfn_t n;
 
+    /* d's view has named h->pfn for S since d joined. */
+    ASSERT(cbps_get_gpfn(d, mfn_x(sh->mfn)) == h->pfn);
+
     npg = alloc_domheap_page(d, 0);
     if ( !npg )
         return -ENOMEM;

@@ -116,6 +116,17 @@ if [ "$role" = writer ]; then
 		check install-$how [ "$3" = 1 -a "$5" = 0 -a "$7" = 1 ]
 	done
 	check install-intact [ "$(cat /proc/version)" = "$version0" ]
+	# The exchange and the balloon again on a page-cache page, shared
+	# at another pfn (page 100 of data: the write above left it alone).
+	fshared() { probe "fileva /cbps/data 100" | grep -q 'shared 1'; }
+	fva() { probe "fileva /cbps/data 100" | awk '{ print $2 }'; }
+	for how in exchange balloon; do
+		check reshared-cache-$how wait_for 120 fshared
+		set -- $(probe "$how $(fva)")
+		echo "page cache: $*"
+		check $how-cache [ "$3" = 1 -a "$5" = 0 -a "$7" = 1 ]
+		check $how-cache-intact cmp /cbps/data /tmp/ref
+	done
 else
 	check data2-intact cmp /cbps/data2 /tmp/ref2
 	sleep 5                 # after the writer's exchange

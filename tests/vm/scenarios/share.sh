@@ -12,7 +12,9 @@
 # expect: dom0/guests-exited
 # expect: g1/insmod g1/shares-held g1/data-read g1/kernel-write
 # expect: g1/data-shared g1/data2-shared g1/pagecache-unshared
-# expect: g1/reuse-unshared
+# expect: g1/reuse-unshared g1/reshared-cache-exchange g1/exchange-cache
+# expect: g1/exchange-cache-intact g1/reshared-cache-balloon
+# expect: g1/balloon-cache g1/balloon-cache-intact
 # expect: g2/data-shared g2/data2-shared g2/pagecache-still-shared
 # expect: g1/pagecache-write g1/text-patched-works g1/reuse-zeroed
 # expect: g1/banner-shared g1/grant-map-seen g1/data-final
