@@ -35,13 +35,7 @@
 #include "private.h"
 #include "share.h"
 
-struct cbps_opts __read_mostly cbps_opts = {
-    .max_domains = CBPS_MAX_DOMAINS_DEFAULT,
-    .rate = CBPS_RATE_DEFAULT,
-    .interval = CBPS_INTERVAL_DEFAULT,
-    .stable = true,
-    .pool_mb = CBPS_POOL_DEFAULT,
-};
+struct cbps_opts __read_mostly cbps_opts = CBPS_OPTS_DEFAULT;
 
 DEFINE_SPINLOCK(cbps_lock);
 unsigned int cbps_nr_registered;        /* guests with a ring now */

@@ -17,14 +17,9 @@
 
 void cbps_opts_default(struct cbps_opts *o)
 {
-    o->enabled = false;
-    o->zero = false;
-    o->stable = true;
-    o->share = false;
-    o->max_domains = CBPS_MAX_DOMAINS_DEFAULT;
-    o->rate = CBPS_RATE_DEFAULT;
-    o->interval = CBPS_INTERVAL_DEFAULT;
-    o->pool_mb = CBPS_POOL_DEFAULT;
+    static const struct cbps_opts defaults = CBPS_OPTS_DEFAULT;
+
+    *o = defaults;
 }
 
 /* Parse a decimal in [min, max] from s up to e; false when it is not one. */

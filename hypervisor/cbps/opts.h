@@ -30,6 +30,18 @@ struct cbps_opts {
     unsigned int pool_mb;       /* pool=<size>: a power of two, 2M..1G */
 };
 
+/* The defaults: Xen's cbps_opts starts as this, and so does every parse. */
+#define CBPS_OPTS_DEFAULT {                     \
+    .enabled = false,                           \
+    .zero = false,                              \
+    .stable = true,                             \
+    .share = false,                             \
+    .max_domains = CBPS_MAX_DOMAINS_DEFAULT,    \
+    .rate = CBPS_RATE_DEFAULT,                  \
+    .interval = CBPS_INTERVAL_DEFAULT,          \
+    .pool_mb = CBPS_POOL_DEFAULT,               \
+}
+
 void cbps_opts_default(struct cbps_opts *o);
 
 /*

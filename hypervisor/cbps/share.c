@@ -1254,13 +1254,6 @@ int cbps_share_unshare_all(struct domain *d, uint64_t *left)
     return rc;
 }
 
-/*
- * The guest suspends (xl save, migration): the toolstack then reads its
- * p2m and saves what each pfn maps, and a frame of the share domain is
- * not the guest's to save.  So it gets its own copy of every frame
- * first.  Without memory for them the suspend fails (-ENOMEM) and the
- * guest runs on: a save never holds a frame it could not read.
- */
 /* Give d its own copy of everything it holds; what for, if it cannot. */
 static int unshare_everything(struct domain *d, const char *what)
 {
@@ -1287,6 +1280,13 @@ static int unshare_everything(struct domain *d, const char *what)
     return rc;
 }
 
+/*
+ * The guest suspends (xl save, migration): the toolstack then reads its
+ * p2m and saves what each pfn maps, and a frame of the share domain is
+ * not the guest's to save.  So it gets its own copy of every frame
+ * first.  Without memory for them the suspend fails (-ENOMEM) and the
+ * guest runs on: a save never holds a frame it could not read.
+ */
 int cbps_domain_suspend(struct domain *d)
 {
     return unshare_everything(d, "suspend");
@@ -1302,7 +1302,7 @@ int cbps_log_dirty_enable(struct domain *d)
 {
     int rc = unshare_everything(d, "enter log-dirty mode");
 
-    if ( !rc && is_pv_domain(d) && dom_cbps(d) )
+    if ( !rc && dom_cbps(d) )
         printk(XENLOG_G_INFO "cbps: %pd enters log-dirty mode: holds no "
                "shared frame, commits refused until it leaves\n", d);
     return rc;

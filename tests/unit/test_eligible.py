@@ -7,20 +7,11 @@ awk, and with busybox's when the host has busybox.
 import os
 import shutil
 import subprocess
-import sys
+
+from expect import expect, report
 
 AWK = os.path.join(os.path.dirname(__file__), '..', 'vm', 'dom0',
                    'eligible.awk')
-passed = failed = 0
-
-
-def expect(what, cond):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print(f'FAILED: {what}', file=sys.stderr)
 
 
 def census(awk, lines):
@@ -74,5 +65,4 @@ def run(awk):
 run(['awk'])
 if shutil.which('busybox'):
     run(['busybox', 'awk'])
-print(f'eligible: {passed} passed, {failed} failed')
-sys.exit(1 if failed else 0)
+report('eligible')

@@ -4,19 +4,9 @@ import os
 import sys
 import tempfile
 
+from expect import expect, report
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'vm'))
 import vmtest  # noqa: E402
-
-passed = failed = 0
-
-
-def expect(what, cond):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print(f'FAILED: {what}', file=sys.stderr)
 
 
 def judge(lines, rc=0, timed_out=False, scenario='off'):
@@ -76,5 +66,4 @@ expect('a clean exit before the end is a cbps failure', v[0] == 'cbps')
 v = judge(['[g1] [ 1.0] xl[3]: segfault at 0'] + ALL_OFF + DONE)
 expect('a guest line never counts as a dom0 crash', v[0] == 'pass')
 
-print(f'harness: {passed} passed, {failed} failed')
-sys.exit(1 if failed else 0)
+report('harness')

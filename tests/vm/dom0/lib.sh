@@ -101,3 +101,10 @@ signal_guests() {
 		[ -n "$_d" ] && cbps post "$_d" 1 >/dev/null
 	done
 }
+# held DOMID: the shared frames a guest holds now (cbps shares).
+held() { cbps shares | awk -v d="$1" '$1 == d { print $2 }'; }
+# cycle: the last scan cycle whose census is complete.
+cycle() {
+	cbps census | sed -n 's/^census of scan cycle \([0-9]*\).*/\1/p'
+}
+cycle_ge() { [ "$(cycle)" -ge "$1" ] 2>/dev/null; }

@@ -3,8 +3,6 @@
 # posts, prints the eligible census: "CBPS-HASH KIND HASH MFN PFN" for each
 # page cs.ko could share (kernel image; page cache of every file that
 # is not mapped into user space).  dom0 joins the guests' lines.
-probe() { echo "$1" >/proc/cbps_probe && cat /proc/cbps_probe; }
-step() { wait_for 900 stat_ge test_entries "$1"; }
 
 check insmod insmod /cbps/cs.ko
 # The workload: the same data set made by the same program, sorted,

@@ -1,7 +1,6 @@
 # make bench-cow, guest part (dom0: scenarios/cowbench.sh): the time of a
 # copy-on-write break of a shared frame, against the native anonymous CoW
 # fault in the same guest.  Prints BENCH| lines.
-probe() { echo "$1" >/proc/cbps_probe && cat /proc/cbps_probe; }
 ksym() { awk -v s="$1" '$3 == s { print $1; exit }' /proc/kallsyms; }
 show() { echo "BENCH| $*"; }
 

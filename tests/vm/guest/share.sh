@@ -4,8 +4,6 @@
 # that it never sees the writer's data.  Every check compares contents
 # with a private reference copy.
 role=$(arg cbps_role)
-step() { wait_for 900 stat_ge test_entries "$1"; }
-probe() { echo "$1" >/proc/cbps_probe && cat /proc/cbps_probe; }
 kva() { awk -v s="$1" '$3 == s { print "0x" $1; exit }' /proc/kallsyms; }
 ksym() { awk -v s="$1" '$3 == s { print $1; exit }' /proc/kallsyms; }
 kshared() { probe "kva $(kva "$1")" | grep -q 'shared 1'; }

@@ -2,7 +2,6 @@
 # scans, shares and unshares without pause.  Each writer checks what it
 # wrote against a private reference and counts mismatches.
 secs=$(arg cbps_secs)
-probe() { echo "$1" >/proc/cbps_probe && cat /proc/cbps_probe; }
 
 check insmod insmod /cbps/cs.ko
 cp /cbps/data /tmp/ref

@@ -21,10 +21,6 @@
 # expect: g3/insmod g3/files-intact g3/data-intact g3/files-intact-end
 
 guests="g1 g2 g3"
-cycle() {
-	cbps census | sed -n 's/^census of scan cycle \([0-9]*\).*/\1/p'
-}
-cycle_ge() { [ "$(cycle)" -ge "$1" ] 2>/dev/null; }
 # A guest migrated to this host logs as NAME--incoming from then on.
 all_marked() {
 	for _g in $guests; do
@@ -86,7 +82,6 @@ echo "eligible census after settling: $*"
 # shared frame, so Xen gives g3 its own copy of each first (g3 paused),
 # and no commit is taken while the mode is on.  g3 runs on, registers
 # again, and its files must read right.
-held() { cbps shares | awk -v d="$1" '$1 == d { print $2 }'; }
 printf '#!/bin/sh\nshift\nexec "$@"\n' >/tmp/localssh
 chmod +x /tmp/localssh
 echo "g3 holds $(held "$(domid g3)") shared frames before migrating"

@@ -9,10 +9,6 @@
 # expect: dom0/agree-g1 dom0/agree-g2 dom0/agree-g3 dom0/guests-exited
 # expect: g1/insmod g1/released g2/insmod g2/released g3/insmod g3/released
 
-cycle() {
-	cbps census | sed -n 's/^census of scan cycle \([0-9]*\).*/\1/p'
-}
-cycle_ge() { [ "$(cycle)" -ge "$1" ] 2>/dev/null; }
 
 start_guest g1 idle
 start_guest g2 idle

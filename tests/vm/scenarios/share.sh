@@ -27,9 +27,6 @@
 # expect: g2/grant-copy-seen g2/data-final g2/rmmod g2/data-after-rmmod
 # expect: g2/data2-after-rmmod g2/banner-after-rmmod
 
-held() {
-	cbps shares | awk -v d="$1" '$1 == d { print $2 }'
-}
 state_is() {
 	[ "$(cbps shares | awk -v d="$1" '$1 == d { print $NF }')" = "$2" ]
 }
