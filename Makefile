@@ -39,6 +39,8 @@ tool: setup
 		-lxengnttab -o $(BUILD)/out/cbps-gnt
 	@gcc -O2 -Wall -Wextra -Werror -static tests/vm/tools/anoncow.c \
 		-o $(BUILD)/out/cbps-anoncow
+	@gcc -O2 -Wall -Wextra -Werror -static tests/vm/tools/anonheap.c \
+		-o $(BUILD)/out/cbps-anonheap
 
 guest-kernel: setup
 	@scripts/fetch-guest.sh

@@ -24,7 +24,7 @@
 #define __XEN_PUBLIC_CBPS_H__
 
 /* Major in the upper 16 bits: a different major is incompatible. */
-#define CBPS_INTERFACE_VERSION      0x00010000U
+#define CBPS_INTERFACE_VERSION      0x00010001U
 #define CBPS_VERSION_MAJOR(v)       ((v) >> 16)
 #define CBPS_VERSION_MINOR(v)       ((v) & 0xffffU)
 
@@ -136,6 +136,12 @@ struct cbps_share_stats {
     uint64_t held;        /* shared frames held now */
     uint32_t paused;      /* 1 while paused for want of a free frame */
     uint32_t pad;
+    /* held, by the kind the guest gave at commit (the rest: other) */
+    uint64_t held_image;
+    uint64_t held_cache;
+    uint64_t held_anon;
+    uint64_t pin_unshares;/* unshares of an entry a page-table pin met
+                             (a fork copied a shared frame's entry) */
 };
 
 /* Host-wide sharing state (CBPS_OP_share_info, CBPS_CENSUS_TOTAL). */
@@ -152,6 +158,15 @@ struct cbps_share_total {
 
 /* Most L1 entries one commit may name. */
 #define CBPS_COMMIT_MAX_PTES        4
+
+/*
+ * What a committed page is to the guest (commit.kind), for the counts
+ * only: Xen treats every kind alike.
+ */
+#define CBPS_KIND_OTHER             0
+#define CBPS_KIND_IMAGE             1 /* kernel image */
+#define CBPS_KIND_CACHE             2 /* page cache */
+#define CBPS_KIND_ANON              3 /* anonymous memory (heap, stack) */
 
 /* Host-wide counters kept by Xen. */
 struct cbps_global_stats {
@@ -213,7 +228,7 @@ struct xen_cbps_op {
             uint64_t to_mfn;
             uint64_t p2m_maddr;   /* machine address of p2m[pfn] */
             uint32_t nr_ptes;     /* 1 .. CBPS_COMMIT_MAX_PTES */
-            uint32_t pad;
+            uint32_t kind;        /* CBPS_KIND_* */
             uint64_t pte_maddr[CBPS_COMMIT_MAX_PTES];
         } commit;
         /*

@@ -17,6 +17,7 @@ struct cs_state {
 	bool registered;
 	bool consume;			/* module parameter; false stalls */
 	bool share;			/* module parameter; false: no commits */
+	bool anon;			/* module parameter: anonymous pages too */
 	bool resumed;			/* resumed by Xen: check the ring */
 	u32 next_seq;			/* seq expected of the next entry */
 	struct work_struct work;	/* takes entries off the ring */
@@ -25,18 +26,29 @@ struct cs_state {
 
 extern struct cs_state cs;
 
+struct seq_file;
+
 /* cs_share.c */
 void cs_share_offer(const struct cbps_ring_entry *e);
 int cs_share_unshare_all(void);
 int cs_share_probe_file(const char *path, unsigned long *cached,
 			unsigned long *shared);
-unsigned long cs_share_count(void);
+#define CS_NR_KINDS (CBPS_KIND_ANON + 1)
+unsigned long cs_share_count(unsigned long n[CS_NR_KINDS]);
+int cs_commit(struct xen_cbps_op *op, unsigned long pfn);
+bool cs_pte_of(unsigned long va, unsigned long mfn, u64 *ma);
+
+/* cs_anon.c */
+struct folio;
+int cs_anon_init(void);
+int cs_anon_offer(struct xen_cbps_op *op, struct folio *folio,
+		  unsigned long pfn);
+int cs_anon_probe(struct seq_file *m, const char *arg);
 bool cs_share_pfn_shared(unsigned long pfn);
 int cs_share_probe_hashes(struct seq_file *m, const char *what);
 int cs_share_file_pfn(const char *path, unsigned long index,
 		      unsigned long *pfn);
 pte_t *cs_kernel_pte(unsigned long va);
-struct seq_file;
 void cs_share_show_runs(struct seq_file *m);
 
 /* cs_probe.c */

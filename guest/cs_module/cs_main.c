@@ -25,7 +25,7 @@
 
 #include "cs.h"
 
-struct cs_state cs = { .consume = true, .share = true };
+struct cs_state cs = { .consume = true, .share = true, .anon = true };
 
 static int cs_op(struct xen_cbps_op *op)
 {
@@ -158,6 +158,9 @@ MODULE_PARM_DESC(consume, "Take entries off the ring (0 stalls it, for tests)");
 module_param_named(share, cs.share, bool, 0644);
 MODULE_PARM_DESC(share, "Take share offers (0: receive and count only)");
 
+module_param_named(anon, cs.anon, bool, 0644);
+MODULE_PARM_DESC(anon, "Share anonymous pages too (0: kernel image and page cache only)");
+
 /*
  * A suspended or hibernated image must hold only our own frames: the
  * shared ones belong to the share domain, not to us.
@@ -246,6 +249,10 @@ static int __init cs_init(void)
 	rc = cs_check_xen();
 	if (rc)
 		return rc;
+	/* Anonymous pages need our copy of the rmap walk to work here. */
+	rc = cs_anon_init();
+	if (rc)
+		return -EOPNOTSUPP;
 
 	cs.sring = (struct cbps_ring *)get_zeroed_page(GFP_KERNEL);
 	if (!cs.sring)

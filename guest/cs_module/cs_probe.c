@@ -11,6 +11,16 @@
  *               so that a backend can map or copy into it
  *   ungrant     end the grant
  *   runs        the pfns shared now, as "first-last" runs
+ *   pin ADDR    "pin rc R shared S before B after A own O now N": copy
+ *               the kernel entry of the image page at ADDR, read-only,
+ *               into a new L1 table and pin it, as a fork pins a child's
+ *               tables; Xen must rewrite the copy to our own frame (O 1)
+ *               when the page was shared (S 1), and it is not after (N 0)
+ *   anon PID ADDR N
+ *               "anon pages N present P shared S writable W": of the N
+ *               pages at ADDR (hex) in process PID, those present, those
+ *               backed by a shared frame, and of these the ones mapped
+ *               writable (Xen must never let that happen)
  *   hashes image|PATH
  *               "HASH MFN PFN" for each non-zero page of the kernel image,
  *               or each page of PATH in the page cache that is order 0,
@@ -322,6 +332,58 @@ static int cs_probe_reinstall(struct seq_file *m, const char *arg)
 	return 0;
 }
 
+/*
+ * An L1 table the guest fills while it is an ordinary page, then pins,
+ * as Linux's fork does for a child: Xen meets the shared frame's entry
+ * only when it validates the table, and must give us our own copy there.
+ */
+static int cs_probe_pin(struct seq_file *m, const char *arg)
+{
+	struct mmuext_op op = { .cmd = MMUEXT_PIN_L1_TABLE };
+	unsigned long va, pfn, tva, before, after;
+	struct page *page;
+	pte_t *ptep, *table;
+	bool shared;
+	int rc;
+
+	if (kstrtoul(arg, 0, &va) || cs_probe_image_pfn(va, &pfn))
+		return -EINVAL;
+	ptep = cs_kernel_pte(va & PAGE_MASK);
+	page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	if (!ptep || !page) {
+		if (page)
+			__free_page(page);
+		return -ENOMEM;
+	}
+	table = page_address(page);
+	tva = (unsigned long)table;
+
+	shared = cs_share_pfn_shared(pfn);
+	before = pte_mfn(*ptep);
+	table[0] = __pte_ma(ptep->pte & ~(pteval_t)_PAGE_RW);
+	/* A page table is read-only to its guest: unmap our alias first. */
+	rc = HYPERVISOR_update_va_mapping(tva, mfn_pte(pfn_to_mfn(page_to_pfn(page)),
+						       PAGE_KERNEL_RO), UVMF_INVLPG);
+	op.arg1.mfn = pfn_to_mfn(page_to_pfn(page));
+	if (!rc)
+		rc = HYPERVISOR_mmuext_op(&op, 1, NULL, DOMID_SELF);
+	after = (table[0].pte & PTE_PFN_MASK) >> PAGE_SHIFT;
+	if (!rc) {
+		op.cmd = MMUEXT_UNPIN_TABLE;
+		if (HYPERVISOR_mmuext_op(&op, 1, NULL, DOMID_SELF))
+			panic("cbps: test cannot unpin its L1\n");
+	}
+	if (HYPERVISOR_update_va_mapping(tva, mfn_pte(pfn_to_mfn(page_to_pfn(page)),
+						      PAGE_KERNEL), UVMF_INVLPG))
+		panic("cbps: test cannot map its L1 back\n");
+	__free_page(page);
+
+	seq_printf(m, "pin rc %d shared %d before %#lx after %#lx own %d now %d\n",
+		   rc, shared, before, after, after == pfn_to_mfn(pfn),
+		   cs_share_pfn_shared(pfn));
+	return 0;
+}
+
 static int cs_probe_show(struct seq_file *m, void *v)
 {
 	unsigned long cached, shared;
@@ -344,6 +406,10 @@ static int cs_probe_show(struct seq_file *m, void *v)
 		rc = cs_probe_fileva(m, cs_probe_cmd + 7);
 	} else if (!strncmp(cs_probe_cmd, "hashes ", 7)) {
 		rc = cs_share_probe_hashes(m, cs_probe_cmd + 7);
+	} else if (!strncmp(cs_probe_cmd, "pin ", 4)) {
+		rc = cs_probe_pin(m, cs_probe_cmd + 4);
+	} else if (!strncmp(cs_probe_cmd, "anon ", 5)) {
+		rc = cs_anon_probe(m, cs_probe_cmd + 5);
 	} else if (!strcmp(cs_probe_cmd, "runs")) {
 		cs_share_show_runs(m);
 	} else if (!strcmp(cs_probe_cmd, "ungrant")) {

@@ -12,6 +12,7 @@
 static int cs_proc_show(struct seq_file *m, void *v)
 {
 	const struct cbps_guest_stats *s = &cs.stats;
+	unsigned long kinds[CS_NR_KINDS], total;
 
 	seq_printf(m, "interface %u.%u\n",
 		   CBPS_VERSION_MAJOR(CBPS_INTERFACE_VERSION),
@@ -35,7 +36,12 @@ static int cs_proc_show(struct seq_file *m, void *v)
 		   READ_ONCE(s->rej_ineligible));
 	seq_printf(m, "rejected_mapped %llu\n", READ_ONCE(s->rej_mapped));
 	seq_printf(m, "rejected_xen %llu\n", READ_ONCE(s->rej_xen));
-	seq_printf(m, "shared_committed %lu\n", cs_share_count());
+	seq_printf(m, "anon %d\n", READ_ONCE(cs.anon));
+	total = cs_share_count(kinds);
+	seq_printf(m, "shared_committed %lu\n", total);
+	seq_printf(m, "shared_anon %lu\n", kinds[CBPS_KIND_ANON]);
+	seq_printf(m, "shared_cache %lu\n", kinds[CBPS_KIND_CACHE]);
+	seq_printf(m, "shared_image %lu\n", kinds[CBPS_KIND_IMAGE]);
 	/* Xen's side: what we hold now and how holds ended. */
 	{
 		struct xen_cbps_op op = { .cmd = CBPS_OP_share_info };
@@ -44,6 +50,10 @@ static int cs_proc_show(struct seq_file *m, void *v)
 		op.u.share.domid = DOMID_SELF;
 		if (!HYPERVISOR_memory_op(XENMEM_cbps_op, &op)) {
 			seq_printf(m, "shared_now %llu\n", x->held);
+			seq_printf(m, "held_anon %llu\n", x->held_anon);
+			seq_printf(m, "held_cache %llu\n", x->held_cache);
+			seq_printf(m, "held_image %llu\n", x->held_image);
+			seq_printf(m, "pin_unshares %llu\n", x->pin_unshares);
 			seq_printf(m, "cow_breaks %llu\n", x->cow_breaks);
 			seq_printf(m, "takebacks %llu\n", x->takebacks);
 			seq_printf(m, "frames_returned %llu\n", x->returned);

@@ -7,11 +7,13 @@
  * frame can become the shared one).  We take it only for pages Linux
  * itself will never write through a mapping it thinks is writable
  * without first installing that mapping (which Xen turns into an
- * unshare): kernel image pages and page-cache folios that are not mapped
- * into user space.  We name their kernel mappings (the direct map and,
- * for the kernel image, its high mapping) and our p2m entry; Xen checks
- * those are all of the frame's references, compares, and switches them.
- * A later write faults in Xen, which gives us our own copy back.
+ * unshare): kernel image pages, page-cache folios that are not mapped
+ * into user space, and anonymous pages whose user mappings Linux has
+ * made read-only itself (cs_anon.c).  We name their mappings (the direct
+ * map; the kernel image's high mapping; an anonymous page's PTEs) and
+ * our p2m entry; Xen checks those are all of the frame's references,
+ * compares, and switches them.  A later write faults in Xen, which gives
+ * us our own copy back.
  */
 #define pr_fmt(fmt) "cbps: " fmt
 
@@ -28,8 +30,12 @@
 
 #include "cs.h"
 
-/* pfn -> shared mfn, for every commit: what /proc/cbps_probe reports. */
+/*
+ * pfn -> the shared mfn and the kind of page (CBPS_KIND_*) of every
+ * commit, as mfn << 2 | kind: what /proc/cbps and the probe report.
+ */
 static DEFINE_XARRAY(cs_committed);
+#define CS_KIND_BITS 2
 
 /* The kernel's present 4K entry for va, or NULL (PV maps no larger). */
 pte_t *cs_kernel_pte(unsigned long va)
@@ -43,7 +49,7 @@ pte_t *cs_kernel_pte(unsigned long va)
 }
 
 /* The 4K kernel mapping of va, if it maps mfn: its machine address. */
-static bool cs_pte_of(unsigned long va, unsigned long mfn, u64 *ma)
+bool cs_pte_of(unsigned long va, unsigned long mfn, u64 *ma)
 {
 	pte_t *ptep = cs_kernel_pte(va);
 
@@ -64,19 +70,29 @@ static unsigned long cs_image_va(unsigned long pfn)
 	return va;
 }
 
-static int cs_commit(struct xen_cbps_op *op, unsigned long pfn)
+/* May run under spinlocks (cs_anon.c): cs_share_offer() records it. */
+int cs_commit(struct xen_cbps_op *op, unsigned long pfn)
 {
-	int rc;
-
 	op->cmd = CBPS_OP_commit;
 	op->u.commit.p2m_maddr =
 		arbitrary_virt_to_machine(&xen_p2m_addr[pfn]).maddr;
-	rc = HYPERVISOR_memory_op(XENMEM_cbps_op, op);
-	/* Xen rewrote our p2m entry: to_mfn, or a new shared frame. */
-	if (!rc)
-		xa_store(&cs_committed, pfn, xa_mk_value(pfn_to_mfn(pfn)),
-			 GFP_KERNEL);
-	return rc;
+	return HYPERVISOR_memory_op(XENMEM_cbps_op, op);
+}
+
+/* Xen rewrote our p2m entry: to_mfn, or a new shared frame. */
+static void cs_record(unsigned long pfn, unsigned int kind)
+{
+	xa_store(&cs_committed, pfn,
+		 xa_mk_value(pfn_to_mfn(pfn) << CS_KIND_BITS | kind),
+		 GFP_KERNEL);
+}
+
+/* The kind pfn was committed as, if its shared frame still backs it. */
+static int cs_kind_of(unsigned long pfn, void *v)
+{
+	if (!v || pfn_to_mfn(pfn) != xa_to_value(v) >> CS_KIND_BITS)
+		return -1;
+	return xa_to_value(v) & ((1 << CS_KIND_BITS) - 1);
 }
 
 /* A kernel image page: its two kernel mappings are all there is. */
@@ -96,6 +112,7 @@ static int cs_offer_image(struct xen_cbps_op *op, unsigned long pfn)
 	    op->u.commit.pte_maddr[n] != op->u.commit.pte_maddr[0])
 		n++;
 	op->u.commit.nr_ptes = n;
+	op->u.commit.kind = CBPS_KIND_IMAGE;
 	return cs_commit(op, pfn);
 }
 
@@ -105,21 +122,13 @@ static int cs_offer_image(struct xen_cbps_op *op, unsigned long pfn)
  * ours).  The folio lock keeps write() and truncation out during the
  * commit; afterwards any write to it faults into Xen.
  */
-static int cs_offer_cache(struct xen_cbps_op *op, struct page *page,
+static int cs_offer_cache(struct xen_cbps_op *op, struct folio *folio,
 			  unsigned long pfn)
 {
-	struct folio *folio;
-	int rc = -ENOENT;
+	int rc = -EBUSY;
 
-	if (!get_page_unless_zero(page))
-		return -ENOENT;
-	folio = page_folio(page);
-	if (folio_test_large(folio) || folio_test_anon(folio) ||
-	    !folio_mapping(folio) || folio_test_slab(folio))
-		goto out_put;
-	rc = -EBUSY;
 	if (!folio_trylock(folio))
-		goto out_put;
+		return rc;
 	if (!folio_test_uptodate(folio) || folio_test_writeback(folio) ||
 	    folio_mapped(folio) || folio_test_private(folio) ||
 	    folio_ref_count(folio) != 2 || !folio_mapping(folio))
@@ -129,9 +138,31 @@ static int cs_offer_cache(struct xen_cbps_op *op, struct page *page,
 		       op->u.commit.from_mfn, &op->u.commit.pte_maddr[0]))
 		goto out_unlock;
 	op->u.commit.nr_ptes = 1;
+	op->u.commit.kind = CBPS_KIND_CACHE;
 	rc = cs_commit(op, pfn);
 out_unlock:
 	folio_unlock(folio);
+	return rc;
+}
+
+/* A page of the page allocator's: page cache, or anonymous memory. */
+static int cs_offer_folio(struct xen_cbps_op *op, struct page *page,
+			  unsigned long pfn)
+{
+	struct folio *folio;
+	int rc = -ENOENT;
+
+	if (!get_page_unless_zero(page))
+		return rc;
+	folio = page_folio(page);
+	if (folio_test_large(folio) || folio_test_slab(folio))
+		goto out_put;
+	if (folio_test_anon(folio)) {
+		if (READ_ONCE(cs.anon))
+			rc = cs_anon_offer(op, folio, pfn);
+	} else if (folio_mapping(folio)) {
+		rc = cs_offer_cache(op, folio, pfn);
+	}
 out_put:
 	folio_put(folio);
 	return rc;
@@ -179,12 +210,13 @@ void cs_share_offer(const struct cbps_ring_entry *e)
 	if (PageReserved(page))
 		rc = cs_offer_image(&op, pfn);
 	else
-		rc = cs_offer_cache(&op, page, pfn);
+		rc = cs_offer_folio(&op, page, pfn);
 	if (op.cmd != CBPS_OP_commit)
 		cs_decline(e);
 
 	switch (rc) {
 	case 0:
+		cs_record(pfn, op.u.commit.kind);
 		WRITE_ONCE(s->committed, s->committed + 1);
 		break;
 	case -ENOENT:
@@ -198,6 +230,7 @@ void cs_share_offer(const struct cbps_ring_entry *e)
 		WRITE_ONCE(s->rej_xen, s->rej_xen + 1);
 		pr_info_ratelimited("commit %#llx -> %#llx (pfn %#lx, %s): %d\n",
 				    e->from_mfn, e->to_mfn, pfn,
+				    op.u.commit.kind == CBPS_KIND_ANON ? "anon" :
 				    PageReserved(page) ? "image" : "cache", rc);
 		break;
 	}
@@ -228,9 +261,7 @@ int cs_share_unshare_all(void)
 /* Is pfn backed by the shared frame we committed to? */
 bool cs_share_pfn_shared(unsigned long pfn)
 {
-	void *v = xa_load(&cs_committed, pfn);
-
-	return v && pfn_to_mfn(pfn) == xa_to_value(v);
+	return cs_kind_of(pfn, xa_load(&cs_committed, pfn)) >= 0;
 }
 
 /* Call fn for each folio of the file at path that is in the page cache. */
@@ -353,15 +384,25 @@ int cs_share_probe_hashes(struct seq_file *m, const char *what)
 	return cs_walk_file(what, cs_hash_folio, m);
 }
 
-/* For /proc/cbps: how many committed pfns are still shared. */
-unsigned long cs_share_count(void)
+/*
+ * For /proc/cbps: how many committed pfns are still shared, by the kind
+ * they were committed as (n[CBPS_KIND_*]); returns the total.
+ */
+unsigned long cs_share_count(unsigned long n[CS_NR_KINDS])
 {
-	unsigned long pfn, n = 0;
+	unsigned long pfn, total = 0;
+	int kind;
 	void *v;
 
-	xa_for_each(&cs_committed, pfn, v)
-		n += pfn_to_mfn(pfn) == xa_to_value(v);
-	return n;
+	memset(n, 0, CS_NR_KINDS * sizeof(*n));
+	xa_for_each(&cs_committed, pfn, v) {
+		kind = cs_kind_of(pfn, v);
+		if (kind < 0)
+			continue;
+		n[kind]++;
+		total++;
+	}
+	return total;
 }
 
 /* For /proc/cbps_probe: runs of pfns shared now, "first-last" a line. */
@@ -372,7 +413,7 @@ void cs_share_show_runs(struct seq_file *m)
 	void *v;
 
 	xa_for_each(&cs_committed, pfn, v) {
-		if (pfn_to_mfn(pfn) != xa_to_value(v))
+		if (cs_kind_of(pfn, v) < 0)
 			continue;
 		if (open && pfn == last + 1) {
 			last = pfn;

@@ -264,7 +264,7 @@ static int cbps_decline(struct domain *d, const struct xen_cbps_op *op)
     if ( !cbps_opts.share )
         return -EOPNOTSUPP;
     if ( op->u.commit.p2m_maddr || op->u.commit.nr_ptes ||
-         op->u.commit.pad || op->u.commit.pte_maddr[0] ||
+         op->u.commit.kind || op->u.commit.pte_maddr[0] ||
          op->u.commit.pte_maddr[1] || op->u.commit.pte_maddr[2] ||
          op->u.commit.pte_maddr[3] )
         return -EINVAL;

@@ -74,6 +74,7 @@ struct holder {
     paddr_t p2m_ma;             /* machine address of d's p2m[pfn] */
     unsigned long pfn;          /* d's pfn for S: its M2P view says so */
     bool leaving;               /* an unshare is under way */
+    uint8_t kind;               /* CBPS_KIND_*, the guest's word for it */
     unsigned int nr_ptes;
     struct cbps_pte pte[CBPS_COMMIT_MAX_PTES];
 };
@@ -107,6 +108,9 @@ static struct timer enomem_timer;
 
 /* ptwr cannot unshare under its page lock: it leaves the frame here. */
 static DEFINE_PER_CPU(unsigned long, deferred);
+
+/* Page locks this CPU holds (mm.c counts them, debug build or not). */
+DEFINE_PER_CPU(unsigned int, cbps_page_locks);
 
 #ifndef NDEBUG
 /*
@@ -773,7 +777,7 @@ int cbps_share_commit(struct domain *d, const struct xen_cbps_op *op,
     unsigned long pfn;
     int rc;
 
-    if ( op->u.commit.pad || !op->u.commit.nr_ptes ||
+    if ( op->u.commit.kind > CBPS_KIND_ANON || !op->u.commit.nr_ptes ||
          op->u.commit.nr_ptes > CBPS_COMMIT_MAX_PTES || !mfn_valid(m) ||
          !mfn_valid(s) )
         return -EINVAL;
@@ -805,6 +809,7 @@ int cbps_share_commit(struct domain *d, const struct xen_cbps_op *op,
         goto out_put;
     }
     h->d = d;
+    h->kind = op->u.commit.kind;
     h->nr_ptes = op->u.commit.nr_ptes;
     h->p2m_ma = op->u.commit.p2m_maddr;
     h->pfn = pfn;
@@ -1132,6 +1137,42 @@ int cbps_l1e_install(struct domain *d, intpte_t *val)
     return rc;
 }
 
+/*
+ * An entry of an L1 being validated (a pin).  Linux's fork copies a
+ * parent's entries into the child's tables before it pins them, so a
+ * shared frame's entry arrives here with no call that installed it: the
+ * domain gets its own copy, as for any other install.  Unsharing takes
+ * other L1s' page locks, so not under one (an L2 update validating a new
+ * L1, which Linux never does with entries in it).  -EINTR: try the pin
+ * again (a continuation), the domain waits for memory meanwhile.
+ */
+int cbps_l1e_validate(struct domain *d, l1_pgentry_t *e)
+{
+    intpte_t val = l1e_get_intpte(*e);
+    int rc;
+
+    if ( !cbps_nr_shares || !(l1e_get_flags(*e) & _PAGE_PRESENT) ||
+         !is_share_frame(l1e_get_mfn(*e)) )
+        return 0;
+    if ( this_cpu(cbps_page_locks) )
+    {
+        gprintk(XENLOG_WARNING,
+                "cbps: shared frame %"PRI_mfn" in an L1 validated under "
+                "a page lock\n", mfn_x(l1e_get_mfn(*e)));
+        return -EBUSY;
+    }
+
+    rc = cbps_l1e_install(d, &val);
+    if ( rc == -ERESTART )
+        return -EINTR;
+    if ( rc )
+        return rc;
+    if ( !mfn_eq(l1e_get_mfn(l1e_from_intpte(val)), l1e_get_mfn(*e)) )
+        COUNT(d, pin_unshares);
+    *e = l1e_from_intpte(val);
+    return 0;
+}
+
 bool cbps_ptwr_defer(struct domain *d, intpte_t *val)
 {
     l1_pgentry_t e = l1e_from_intpte(*val);
@@ -1360,7 +1401,8 @@ void cbps_share_relinquish(struct domain *d)
 int cbps_share_info(struct domain *d, struct cbps_share_stats *s)
 {
     const struct cbps_domain *c;
-    uint64_t held = 0;
+    uint64_t held = 0, kinds[CBPS_KIND_ANON + 1] = {};
+    const struct holder *h;
     unsigned int i;
 
     spin_lock(&cbps_lock);
@@ -1377,11 +1419,18 @@ int cbps_share_info(struct domain *d, struct cbps_share_stats *s)
         const struct share *sh;
 
         for ( sh = by_mfn[i]; sh; sh = sh->mnext )
-            held += !!find_holder(sh, d);
+            if ( (h = find_holder(sh, d)) != NULL )
+            {
+                held++;
+                kinds[h->kind]++;
+            }
     }
     s->paused = is_paused(d);
     spin_unlock(&share_lock);
     s->held = held;
+    s->held_image = kinds[CBPS_KIND_IMAGE];
+    s->held_cache = kinds[CBPS_KIND_CACHE];
+    s->held_anon = kinds[CBPS_KIND_ANON];
     s->pad = 0;
     return 0;
 }

@@ -31,7 +31,11 @@ add_busybox "$g"
 install -m 755 "$vm/guest/init" "$g/init"
 mkdir -p "$g/cbps/scenarios"
 cp "$out/cs-$kver.ko" "$g/cbps/cs.ko"
-cp "$out/cbps-anoncow" "$g/cbps/"
+cp "$out/cbps-anoncow" "$out/cbps-anonheap" "$g/cbps/"
+# zram swap for the anonymous-memory tests (MADV_PAGEOUT).
+mkdir -p "$g/cbps/mod"
+cp "$root/lib/modules/$kver/kernel/mm/zsmalloc.ko" \
+	"$root/lib/modules/$kver/kernel/drivers/block/zram/zram.ko" "$g/cbps/mod/"
 cp "$vm"/common.sh "$vm"/guest/*.sh "$g/cbps/scenarios/"
 # Data every guest has, the same bytes in each (seeded): the sharing
 # tests write it and check it against a reference.

@@ -49,6 +49,7 @@ SCENARIOS = {
     'pool': ('cbps=on,rate=50000,interval=0,share=on,pool=2M', 'xen', 1024,
              512),
     'nopool': ('cbps=on,share=on,pool=1G', 'xen', 1024, 512),
+    'anon': ('cbps=on,rate=50000,interval=0,share=on', 'xen', 1024, 512),
 }
 
 # -cpu max,-smap (PLATFORM.md) runs 4x faster, but dom0 programs died with

@@ -190,12 +190,14 @@ static int cmd_shares(void)
 {
 	struct cbps_share_stats *d = &op->u.share.u.dom;
 	struct cbps_share_total *t = &op->u.share.u.total;
+	uint64_t kinds[3] = { 0, 0, 0 };
 	uint32_t next = 0;
 	int rc;
 
-	printf("%6s %8s %9s %9s %8s %8s %8s %9s %9s %7s %s\n", "DOMID",
-	       "HELD", "OFFERED", "COMMITTED", "DECLINED", "REJECTED",
-	       "EXPIRED", "COW_BREAK", "TAKEBACK", "ENOMEM", "STATE");
+	printf("%6s %8s %7s %7s %7s %9s %9s %8s %8s %8s %9s %9s %7s %s\n",
+	       "DOMID", "HELD", "ANON", "CACHE", "IMAGE", "OFFERED",
+	       "COMMITTED", "DECLINED", "REJECTED", "EXPIRED", "COW_BREAK",
+	       "TAKEBACK", "ENOMEM", "STATE");
 	while ((rc = next_domain(&next)) == 0) {
 		uint16_t domid = op->u.dom.domid;
 
@@ -206,12 +208,17 @@ static int cmd_shares(void)
 			continue;	/* gone meanwhile */
 		if (rc)
 			return fail("share_info", rc);
-		printf("%6u %8" PRIu64 " %9" PRIu64 " %9" PRIu64 " %8" PRIu64
+		printf("%6u %8" PRIu64 " %7" PRIu64 " %7" PRIu64 " %7" PRIu64
+		       " %9" PRIu64 " %9" PRIu64 " %8" PRIu64
 		       " %8" PRIu64 " %8" PRIu64 " %9" PRIu64 " %9" PRIu64
-		       " %7" PRIu64 " %s\n", domid, d->held, d->offered,
+		       " %7" PRIu64 " %s\n", domid, d->held, d->held_anon,
+		       d->held_cache, d->held_image, d->offered,
 		       d->committed, d->declined, d->rejected, d->expired,
 		       d->cow_breaks, d->takebacks, d->enomem,
 		       d->paused ? "paused-no-memory" : "running");
+		kinds[0] += d->held_anon;
+		kinds[1] += d->held_cache;
+		kinds[2] += d->held_image;
 	}
 	if (rc != -ENOENT)
 		return fail("domain_info", rc);
@@ -223,6 +230,10 @@ static int cmd_shares(void)
 		return fail("share_info", rc);
 	printf("shared frames: %" PRIu64 "\n", t->frames);
 	printf("holders: %" PRIu64 "\n", t->holders);
+	printf("held as: anonymous %" PRIu64 ", page cache %" PRIu64
+	       ", kernel image %" PRIu64 ", other %" PRIu64 "\n", kinds[0],
+	       kinds[1], kinds[2],
+	       t->holders - kinds[0] - kinds[1] - kinds[2]);
 	printf("frames saved: %" PRIu64 " (%" PRIu64 " KiB)\n", t->saved,
 	       t->saved * 4);
 	printf("cow breaks: %" PRIu64 "\n", t->cow_breaks);

@@ -4,6 +4,7 @@
 #define __ASM_X86_CBPS_H__
 
 #include <xen/errno.h>
+#include <xen/percpu.h>
 #include <xen/sched.h>
 #include <asm/page.h>
 #include <public/xen.h>
@@ -40,6 +41,17 @@ int cbps_own_frame(struct domain *d, unsigned long *mfn);
 int cbps_domain_suspend(struct domain *d);
 /* paging_log_dirty_enable(), d paused: 0, or log-dirty fails with it. */
 int cbps_log_dirty_enable(struct domain *d);
+/*
+ * promote_l1_table(), for each present entry: may rewrite *e to the
+ * domain's own copy of a shared frame.  -EINTR: retry the validation.
+ */
+int cbps_l1e_validate(struct domain *d, l1_pgentry_t *e);
+/* page_lock() and page_unlock(): no unshare under a page lock. */
+DECLARE_PER_CPU(unsigned int, cbps_page_locks);
+static inline void cbps_page_lock_note(int delta)
+{
+    this_cpu(cbps_page_locks) += delta;
+}
 /* ptwr, under the L1's page lock: true means retry (unshare deferred). */
 bool cbps_ptwr_defer(struct domain *d, intpte_t *val);
 /* ptwr, after the page lock is dropped. */
@@ -94,6 +106,15 @@ static inline int cbps_write_fault(unsigned long addr,
 static inline int cbps_l1e_install(struct domain *d, intpte_t *val)
 {
     return 0;
+}
+
+static inline int cbps_l1e_validate(struct domain *d, l1_pgentry_t *e)
+{
+    return 0;
+}
+
+static inline void cbps_page_lock_note(int delta)
+{
 }
 
 static inline int cbps_own_frame(struct domain *d, unsigned long *mfn)

@@ -9,3 +9,7 @@ stat_ge() { [ "$(stat "$1")" -ge "$2" ] 2>/dev/null; }
 step() { wait_for 900 stat_ge test_entries "$1"; }
 # probe CMD: ask /proc/cbps_probe (cs_probe.c lists the commands).
 probe() { echo "$1" >/proc/cbps_probe && cat /proc/cbps_probe; }
+# kernel_clean: no warning, bad page or bad rss counter in the log.
+kernel_clean() {
+	! dmesg | grep -E 'WARNING|BUG|Bad page|bad pte|rss-counter|Oops'
+}

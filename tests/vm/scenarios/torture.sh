@@ -1,14 +1,17 @@
 # Torture: two identical guests share frames (kernel image, page cache at
-# other pfns), then run four writers each (kernel text, page cache,
-# kernel data, freed pages; guest/torture.sh) for several minutes while Xen scans and shares
-# without pause.  Zero content mismatches, guests and Xen still up.
+# other pfns), then run five writers each (kernel text, page cache,
+# kernel data, freed pages, anonymous memory; guest/torture.sh) for
+# several minutes while Xen scans and shares without pause.  Zero
+# content mismatches, no kernel warnings, guests and Xen still up.
 #
 # expect: dom0/registered dom0/sharing dom0/churn dom0/xen-up
 # expect: dom0/released dom0/guests-exited
 # expect: g1/insmod g1/writer1-ran g1/writer2-ran g1/writer3-ran
-# expect: g1/writer4-ran g1/no-mismatches g1/data-final g1/data2-final
+# expect: g1/writer4-ran g1/writer5-ran g1/no-mismatches g1/data-final
+# expect: g1/data2-final g1/kernel-clean
 # expect: g2/insmod g2/writer1-ran g2/writer2-ran g2/writer3-ran
-# expect: g2/writer4-ran g2/no-mismatches g2/data-final g2/data2-final
+# expect: g2/writer4-ran g2/writer5-ran g2/no-mismatches g2/data-final
+# expect: g2/data2-final g2/kernel-clean
 
 secs=180
 signal() { signal_guests g1 g2; }
