@@ -143,11 +143,11 @@ static pte_t *cs_anon_pte(struct mm_struct *mm, unsigned long addr,
  */
 static int cs_anon_find(struct cs_anon_walk *w)
 {
-	pgoff_t pgoff = w->folio->index;	/* anon, order 0: its linear index */
+	pgoff_t pgoff = w->folio->index;	/* order 0: its linear index */
 	unsigned long pfn = folio_pfn(w->folio);
-	struct rb_node *rb;
+	struct rb_node *rb = rb_first_cached(&w->anon_vma->rb_root);
 
-	for (rb = rb_first_cached(&w->anon_vma->rb_root); rb; rb = rb_next(rb)) {
+	for (; rb; rb = rb_next(rb)) {
 		struct anon_vma_chain *avc =
 			rb_entry(rb, struct anon_vma_chain, rb);
 		struct vm_area_struct *vma = avc->vma;
@@ -183,6 +183,12 @@ static int cs_anon_find(struct cs_anon_walk *w)
 		w->n++;
 	}
 	return 0;
+}
+
+/* folio_mapcount() is not exported; an order-0 folio's is its page's. */
+static int cs_anon_mapcount(struct folio *folio)
+{
+	return page_mapcount(folio_page(folio, 0));
 }
 
 /* All of the domain's TLBs: the mappings we cleared are in other mms. */
@@ -251,6 +257,7 @@ int cs_anon_offer(struct xen_cbps_op *op, struct folio *folio,
 		  unsigned long pfn)
 {
 	struct cs_anon_walk w = { .folio = folio };
+	unsigned long mfn = op->u.commit.from_mfn;
 	int i, rc;
 
 	if (folio_test_ksm(folio) || !folio_mapped(folio))
@@ -264,10 +271,10 @@ int cs_anon_offer(struct xen_cbps_op *op, struct folio *folio,
 	if (rc == -E2BIG)
 		rc = -ENOENT;	/* too many mappings: never ours */
 	/* A mapping the walk cannot see (a fork under way) stays a refusal. */
-	if (!rc && (!w.n || w.n != page_mapcount(folio_page(folio, 0))))
+	if (!rc && (!w.n || w.n != cs_anon_mapcount(folio)))
 		rc = -EBUSY;
-	if (!rc && !cs_pte_of((unsigned long)__va(PFN_PHYS(pfn)),
-			      op->u.commit.from_mfn, &op->u.commit.pte_maddr[0]))
+	if (!rc && !cs_pte_of((unsigned long)__va(PFN_PHYS(pfn)), mfn,
+			      &op->u.commit.pte_maddr[0]))
 		rc = -EBUSY;
 	if (!rc)
 		rc = cs_anon_protect(&w);
@@ -312,7 +319,7 @@ int cs_anon_init(void)
 		for (i = 0; i < w.n; i++)
 			found |= w.map[i].mm == current->mm &&
 				 w.map[i].addr == addr;
-		if (!rc && (!found || w.n != page_mapcount(folio_page(w.folio, 0))))
+		if (!rc && (!found || w.n != cs_anon_mapcount(w.folio)))
 			rc = -EINVAL;
 		cs_anon_unlock(&w);
 	}

@@ -159,7 +159,8 @@ module_param_named(share, cs.share, bool, 0644);
 MODULE_PARM_DESC(share, "Take share offers (0: receive and count only)");
 
 module_param_named(anon, cs.anon, bool, 0644);
-MODULE_PARM_DESC(anon, "Share anonymous pages too (0: kernel image and page cache only)");
+MODULE_PARM_DESC(anon,
+		 "Share anonymous pages too (0: kernel image and page cache only)");
 
 /*
  * A suspended or hibernated image must hold only our own frames: the

@@ -340,7 +340,7 @@ static int cs_probe_reinstall(struct seq_file *m, const char *arg)
 static int cs_probe_pin(struct seq_file *m, const char *arg)
 {
 	struct mmuext_op op = { .cmd = MMUEXT_PIN_L1_TABLE };
-	unsigned long va, pfn, tva, before, after;
+	unsigned long va, pfn, tva, tmfn, before, after;
 	struct page *page;
 	pte_t *ptep, *table;
 	bool shared;
@@ -357,14 +357,15 @@ static int cs_probe_pin(struct seq_file *m, const char *arg)
 	}
 	table = page_address(page);
 	tva = (unsigned long)table;
+	tmfn = pfn_to_mfn(page_to_pfn(page));
 
 	shared = cs_share_pfn_shared(pfn);
 	before = pte_mfn(*ptep);
 	table[0] = __pte_ma(ptep->pte & ~(pteval_t)_PAGE_RW);
 	/* A page table is read-only to its guest: unmap our alias first. */
-	rc = HYPERVISOR_update_va_mapping(tva, mfn_pte(pfn_to_mfn(page_to_pfn(page)),
-						       PAGE_KERNEL_RO), UVMF_INVLPG);
-	op.arg1.mfn = pfn_to_mfn(page_to_pfn(page));
+	rc = HYPERVISOR_update_va_mapping(tva, mfn_pte(tmfn, PAGE_KERNEL_RO),
+					  UVMF_INVLPG);
+	op.arg1.mfn = tmfn;
 	if (!rc)
 		rc = HYPERVISOR_mmuext_op(&op, 1, NULL, DOMID_SELF);
 	after = (table[0].pte & PTE_PFN_MASK) >> PAGE_SHIFT;
@@ -373,14 +374,14 @@ static int cs_probe_pin(struct seq_file *m, const char *arg)
 		if (HYPERVISOR_mmuext_op(&op, 1, NULL, DOMID_SELF))
 			panic("cbps: test cannot unpin its L1\n");
 	}
-	if (HYPERVISOR_update_va_mapping(tva, mfn_pte(pfn_to_mfn(page_to_pfn(page)),
-						      PAGE_KERNEL), UVMF_INVLPG))
+	if (HYPERVISOR_update_va_mapping(tva, mfn_pte(tmfn, PAGE_KERNEL),
+					 UVMF_INVLPG))
 		panic("cbps: test cannot map its L1 back\n");
 	__free_page(page);
 
-	seq_printf(m, "pin rc %d shared %d before %#lx after %#lx own %d now %d\n",
-		   rc, shared, before, after, after == pfn_to_mfn(pfn),
-		   cs_share_pfn_shared(pfn));
+	seq_printf(m, "pin rc %d shared %d before %#lx after %#lx own %d",
+		   rc, shared, before, after, after == pfn_to_mfn(pfn));
+	seq_printf(m, " now %d\n", cs_share_pfn_shared(pfn));
 	return 0;
 }
 

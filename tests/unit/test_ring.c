@@ -47,8 +47,12 @@ static void test_layout(void)
     CHECK(offsetof(struct cbps_ring, ent) == 64);
     CHECK(sizeof(struct cbps_ring) <= 4096);
     CHECK((CBPS_RING_ENTRIES & (CBPS_RING_ENTRIES - 1)) == 0);
-    CHECK(sizeof(struct xen_cbps_op) == 8 + 128);
+    CHECK(sizeof(struct xen_cbps_op) == 8 + 136);
     CHECK(offsetof(struct xen_cbps_op, u) == 8);
+    /* Interface 1.1: commit.kind took commit.pad's place. */
+    CHECK(offsetof(struct xen_cbps_op, u.commit.kind) == 8 + 28);
+    CHECK(sizeof(struct cbps_share_stats) == 16 * 8);
+    CHECK(offsetof(struct cbps_share_stats, held_anon) == 14 * 8);
     CHECK(sizeof(struct cbps_dom_stats) == 7 * 8);
     CHECK(sizeof(struct cbps_global_stats) == 16 + 3 * 8);
 }

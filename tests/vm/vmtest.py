@@ -237,7 +237,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('scenarios', nargs='*',
                     default=['ring', 'off', 'stock', 'nopool', 'census',
-                             'share', 'pool', 'anypfn', 'torture'])
+                             'share', 'pool', 'anypfn', 'anon',
+                             'torture'])
     ap.add_argument('--retries', type=int, default=2,
                     help='reruns after an infra or timeout failure')
     ap.add_argument('--timeout', type=int, default=900,

@@ -8,10 +8,10 @@
 # expect: dom0/released dom0/guests-exited
 # expect: g1/insmod g1/writer1-ran g1/writer2-ran g1/writer3-ran
 # expect: g1/writer4-ran g1/writer5-ran g1/no-mismatches g1/data-final
-# expect: g1/data2-final g1/kernel-clean
+# expect: g1/data2-final g1/kernel-clean g1/anon-shared-meanwhile
 # expect: g2/insmod g2/writer1-ran g2/writer2-ran g2/writer3-ran
 # expect: g2/writer4-ran g2/writer5-ran g2/no-mismatches g2/data-final
-# expect: g2/data2-final g2/kernel-clean
+# expect: g2/data2-final g2/kernel-clean g2/anon-shared-meanwhile
 
 secs=180
 signal() { signal_guests g1 g2; }
