@@ -44,6 +44,9 @@ int cs_anon_init(void);
 int cs_anon_offer(struct xen_cbps_op *op, struct folio *folio,
 		  unsigned long pfn);
 int cs_anon_probe(struct seq_file *m, const char *arg);
+int cs_anon_probe_unpinned(struct seq_file *m, const char *arg);
+pte_t *cs_anon_pte(struct mm_struct *mm, unsigned long addr,
+		   spinlock_t **ptlp);
 bool cs_share_pfn_shared(unsigned long pfn);
 int cs_share_probe_hashes(struct seq_file *m, const char *what);
 int cs_share_file_pfn(const char *path, unsigned long index,

@@ -112,8 +112,8 @@ static void cs_anon_unlock(struct cs_anon_walk *w)
  * is there.  The anon_vma lock keeps the tables: free_pgtables() unlinks
  * the VMA from it first.  PV has no huge pages.
  */
-static pte_t *cs_anon_pte(struct mm_struct *mm, unsigned long addr,
-			  spinlock_t **ptlp)
+pte_t *cs_anon_pte(struct mm_struct *mm, unsigned long addr,
+		   spinlock_t **ptlp)
 {
 	pgd_t *pgd = pgd_offset(mm, addr);
 	p4d_t *p4d;
@@ -332,6 +332,70 @@ out:
 	return rc;
 }
 
+/* The mm of process nr, referenced; NULL if there is none. */
+static struct mm_struct *cs_anon_mm(int nr)
+{
+	struct task_struct *task;
+	struct mm_struct *mm;
+	struct pid *pid;
+
+	pid = find_get_pid(nr);
+	task = pid ? get_pid_task(pid, PIDTYPE_PID) : NULL;
+	put_pid(pid);
+	if (!task)
+		return NULL;
+	mm = get_task_mm(task);
+	put_task_struct(task);
+	return mm;
+}
+
+/*
+ * For /proc/cbps_probe "unpinned PID ADDR": what Linux's exit_mmap()
+ * does first, on a stopped process: unpin its page tables (Xen drops the
+ * references of their entries; Linux goes on reading them).  Then the
+ * shared page at ADDR is unshared (a write of its own first word through
+ * the direct map), and its entry, in a table Xen no longer validates,
+ * must name our own copy.  The tables are pinned again after.
+ */
+int cs_anon_probe_unpinned(struct seq_file *m, const char *arg)
+{
+	unsigned long addr, pfn, before, after;
+	struct mm_struct *mm;
+	spinlock_t *ptl;
+	pte_t *ptep;
+	bool shared;
+	u64 *word;
+	int nr, rc = 0;
+
+	if (sscanf(arg, "%d %lx", &nr, &addr) != 2 || offset_in_page(addr))
+		return -EINVAL;
+	mm = cs_anon_mm(nr);
+	if (!mm)
+		return -ESRCH;
+	mmap_read_lock(mm);
+	ptep = vma_lookup(mm, addr) ? cs_anon_pte(mm, addr, &ptl) : NULL;
+	if (!ptep || !pte_present(*ptep)) {
+		rc = -ENOENT;
+		goto out;
+	}
+	pfn = pte_pfn(*ptep);
+	shared = cs_share_pfn_shared(pfn);
+	before = pte_mfn(*ptep);
+
+	paravirt_arch_exit_mmap(mm);
+	word = __va(PFN_PHYS(pfn));
+	WRITE_ONCE(*word, READ_ONCE(*word));
+	after = (READ_ONCE(ptep->pte) & PTE_PFN_MASK) >> PAGE_SHIFT;
+	paravirt_activate_mm(mm, mm);
+
+	seq_printf(m, "unpinned shared %d before %#lx after %#lx own %d\n",
+		   shared, before, after, after == pfn_to_mfn(pfn));
+out:
+	mmap_read_unlock(mm);
+	mmput(mm);
+	return rc;
+}
+
 /*
  * For /proc/cbps_probe "anon PID ADDR N": of the N pages at ADDR in PID,
  * how many are present, shared, and (never, if Xen holds its promise)
@@ -340,30 +404,25 @@ out:
 int cs_anon_probe(struct seq_file *m, const char *arg)
 {
 	unsigned long addr, n, i, present = 0, shared = 0, writable = 0;
-	struct task_struct *task;
 	struct mm_struct *mm;
-	struct pid *pid;
 	int nr;
 
 	if (sscanf(arg, "%d %lx %lu", &nr, &addr, &n) != 3 ||
 	    offset_in_page(addr) || n > (1UL << 20))
 		return -EINVAL;
-	pid = find_get_pid(nr);
-	task = pid ? get_pid_task(pid, PIDTYPE_PID) : NULL;
-	put_pid(pid);
-	if (!task)
-		return -ESRCH;
-	mm = get_task_mm(task);
-	put_task_struct(task);
+	mm = cs_anon_mm(nr);
 	if (!mm)
 		return -ESRCH;
 
 	mmap_read_lock(mm);
 	for (i = 0; i < n; i++, addr += PAGE_SIZE) {
 		spinlock_t *ptl;
-		pte_t *ptep = cs_anon_pte(mm, addr, &ptl);
-		pte_t pte;
+		pte_t *ptep, pte;
 
+		/* Tables of a VMA munmap took out may be on their way. */
+		if (!vma_lookup(mm, addr))
+			continue;
+		ptep = cs_anon_pte(mm, addr, &ptl);
 		if (!ptep)
 			continue;
 		spin_lock(ptl);

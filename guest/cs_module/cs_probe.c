@@ -16,6 +16,11 @@
  *               into a new L1 table and pin it, as a fork pins a child's
  *               tables; Xen must rewrite the copy to our own frame (O 1)
  *               when the page was shared (S 1), and it is not after (N 0)
+ *   unpinned PID ADDR
+ *               "unpinned shared S before B after A own O": unpin the
+ *               page tables of stopped process PID, as exit_mmap() does
+ *               before it zaps them, unshare the page at ADDR, read its
+ *               entry (O 1: it names our own copy), pin them again
  *   anon PID ADDR N
  *               "anon pages N present P shared S writable W": of the N
  *               pages at ADDR (hex) in process PID, those present, those
@@ -409,6 +414,8 @@ static int cs_probe_show(struct seq_file *m, void *v)
 		rc = cs_share_probe_hashes(m, cs_probe_cmd + 7);
 	} else if (!strncmp(cs_probe_cmd, "pin ", 4)) {
 		rc = cs_probe_pin(m, cs_probe_cmd + 4);
+	} else if (!strncmp(cs_probe_cmd, "unpinned ", 9)) {
+		rc = cs_anon_probe_unpinned(m, cs_probe_cmd + 9);
 	} else if (!strncmp(cs_probe_cmd, "anon ", 5)) {
 		rc = cs_anon_probe(m, cs_probe_cmd + 5);
 	} else if (!strcmp(cs_probe_cmd, "runs")) {

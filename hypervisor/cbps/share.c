@@ -411,6 +411,38 @@ static int pte_replace(struct domain *d, paddr_t ma, intpte_t old,
 }
 
 /*
+ * The same, for an entry whose table d has unpinned since it committed:
+ * Linux's exit_mmap() unpins a process's tables before it zaps them, and
+ * reads each entry as it goes.  Such an entry holds no reference, but
+ * left at S after d's copy-out, Linux would read it as no page of its
+ * own.  A writable type reference keeps the page from becoming a page
+ * table while the entry is replaced (a pin would take references on
+ * whatever it read).  A page that is no table any more holds that
+ * value only as a copy of one.
+ */
+static void pte_replace_unpinned(struct domain *d, paddr_t ma, intpte_t old,
+                                 intpte_t new)
+{
+    struct page_info *pg;
+    intpte_t *p, cur;
+
+    if ( (ma & (sizeof(intpte_t) - 1)) || !mfn_valid(maddr_to_mfn(ma)) )
+        return;
+    pg = mfn_to_page(maddr_to_mfn(ma));
+    if ( !get_page_and_type(pg, d, PGT_writable_page) )
+        return;
+    p = map_domain_page(maddr_to_mfn(ma)) + (ma & ~PAGE_MASK);
+    do {
+        cur = ACCESS_ONCE(*p);
+        if ( (cur & ~(intpte_t)AD_FLAGS) != (old & ~(intpte_t)AD_FLAGS) )
+            break;
+    } while ( cmpxchg(p, cur, (new & ~(intpte_t)AD_FLAGS) |
+                              (cur & AD_FLAGS)) != cur );
+    unmap_domain_page(p);
+    put_page_and_type(pg);
+}
+
+/*
  * Read d's L1 entry at ma; false when ma is not one.  The table must be
  * validated and in use: only then does each present entry hold exactly
  * one reference on its frame, which the commit's count check relies on.
@@ -905,16 +937,23 @@ static int copy_out(struct domain *d, struct share *sh, struct holder *h,
     for ( i = 0; i < h->nr_ptes; i++ )
     {
         bool rw = pte_rw(h->pte[i].orig);
+        intpte_t old = pte_with(h->pte[i].orig, sh->mfn, false);
+        intpte_t new = pte_with(h->pte[i].orig, n, rw);
+        int rc;
 
         if ( !get_page(npg, d) )
             BUG();
         if ( rw && !get_page_type(npg, PGT_writable_page) )
             BUG();              /* a fresh page of d */
-        if ( pte_replace(d, h->pte[i].ma,
-                         pte_with(h->pte[i].orig, sh->mfn, false),
-                         pte_with(h->pte[i].orig, n, rw)) )
+        rc = pte_replace(d, h->pte[i].ma, old, new);
+        if ( rc )
         {
-            /* The guest rewrote this entry itself: not ours any more. */
+            /*
+             * The guest rewrote this entry itself (not ours any more),
+             * or unpinned its table, which dropped its reference.
+             */
+            if ( rc == -EINVAL )
+                pte_replace_unpinned(d, h->pte[i].ma, old, new);
             if ( rw )
                 put_page_type(npg);
             put_page(npg);

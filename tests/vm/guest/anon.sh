@@ -42,7 +42,8 @@ if [ "$role" = writer ]; then
 	# meets Xen only at the pin: the probe builds one.
 	kva() { awk -v s="$1" '$3 == s { print "0x" $1; exit }' /proc/kallsyms; }
 	banner=$(kva linux_banner)
-	wait_for 120 sh -c "echo 'kva $banner' >/proc/cbps_probe && grep -q 'shared 1' /proc/cbps_probe"
+	banner_shared() { probe "kva $banner" | grep -q 'shared 1'; }
+	wait_for 120 banner_shared
 	set -- $(probe "pin $banner")
 	echo "pin: $*"
 	check pin-unshares [ "$3" = 0 -a "$5" = 1 -a "${11}" = 1 -a "${13}" = 0 ]
@@ -66,6 +67,26 @@ if [ "$role" = writer ]; then
 	checks_from /tmp/hold9
 	echo "cow breaks: $b0 -> $(stat cow_breaks)"
 	check freed-reused [ "$(stat cow_breaks)" -gt "$b0" ]
+	# exit_mmap() unpins a process's tables before it zaps them: a page
+	# unshared in between must not leave the entry naming the shared
+	# frame.  The probe unpins a stopped process's tables, as exit does
+	# (pinning them again after unshares every entry it meets).
+	/cbps/cbps-anonheap hold 8 512 >/tmp/hold8 &
+	h8=$!
+	wait_for 60 grep -q '^hold ' /tmp/hold8
+	set -- $(cat /tmp/hold8)
+	pid=$2 heap=$3
+	first_shared() { [ "$(heap_shared "$pid" "$heap" 1)" = 1 ]; }
+	wait_for 120 first_shared
+	kill -STOP "$pid"
+	set -- $(probe "unpinned $pid $heap")
+	echo "unpinned: $*"
+	check unpinned-entry-own [ "$3" = 1 -a "$9" = 1 ]
+	kill -CONT "$pid"
+	kill -USR1 "$h8"
+	wait "$h8"
+	sed 's/^hold-intact/unpinned-heap-intact/' /tmp/hold8 >/tmp/hold8.r
+	checks_from /tmp/hold8.r
 	echo CBPS-ANON-WRITER-DONE
 else
 	/cbps/cbps-anonheap hold 7 2048 >/tmp/hold7 &

@@ -3,8 +3,9 @@
 # reverse mapping in cs.ko, and counted as anonymous by Xen; then the
 # writer runs every Linux path for anonymous memory on shared pages:
 # write, mprotect, MADV_DONTNEED, munmap, mremap, swap-out, migration,
-# compaction, fork (Xen unshares the entries the child's pin meets) and
-# process exit.  The reader's heaps must stay intact throughout.
+# compaction, fork, a page table pinned with a shared entry in it, a
+# page unshared while its process's tables are unpinned (as exit_mmap
+# leaves them) and process exit.  The reader's heaps stay intact.
 # Xen: cbps=on,rate=50000,interval=0,share=on.
 #
 # expect: dom0/registered dom0/anon-shared dom0/writer-done
@@ -14,8 +15,9 @@
 # expect: g1/migrate g1/fork-reshared g1/fork-child g1/fork-parent
 # expect: g1/never-writable g1/anon-counted g1/anon-held-xen
 # expect: g1/pin-unshares g1/pin-counted g1/banner-after-pin
-# expect: g1/exit-while-shared g1/hold-intact
-# expect: g1/freed-reused g1/anon-accounting g1/kernel-clean g1/rmmod
+# expect: g1/exit-while-shared g1/hold-intact g1/freed-reused
+# expect: g1/unpinned-entry-own g1/unpinned-heap-intact
+# expect: g1/anon-accounting g1/kernel-clean g1/rmmod
 # expect: g1/kernel-clean-after-rmmod
 # expect: g2/insmod g2/swap-on g2/hold-intact g2/anon-accounting
 # expect: g2/kernel-clean g2/rmmod g2/kernel-clean-after-rmmod
