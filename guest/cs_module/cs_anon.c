@@ -135,10 +135,23 @@ pte_t *cs_anon_pte(struct mm_struct *mm, unsigned long addr,
 	return pte_offset_map(pmd, addr);
 }
 
+/* Is ptl one of the PTE locks the walk holds already? */
+static bool cs_anon_holds(const struct cs_anon_walk *w, spinlock_t *ptl)
+{
+	int i;
+
+	for (i = 0; i < w->n; i++)
+		if (w->map[i].ptl == ptl)
+			return true;
+	return false;
+}
+
 /*
  * Find and lock every PTE that maps the folio.  The first lock is taken
  * as rmap walks take it; further ones only if free, since another path
- * (fork, mremap) may hold two in another order.  0, -E2BIG (more
+ * (fork, mremap) may hold two in another order.  A table we hold already
+ * (two VMAs of one mm in one table: a VMA being split, or mremap's
+ * MREMAP_DONTUNMAP) is read under the lock we have.  0, -E2BIG (more
  * mappings than a commit can name) or -EBUSY.
  */
 static int cs_anon_find(struct cs_anon_walk *w)
@@ -151,36 +164,43 @@ static int cs_anon_find(struct cs_anon_walk *w)
 		struct anon_vma_chain *avc =
 			rb_entry(rb, struct anon_vma_chain, rb);
 		struct vm_area_struct *vma = avc->vma;
-		struct cs_anon_map *m = &w->map[w->n];
-		unsigned long addr;
+		struct cs_anon_map c;
+		bool held;
 		pte_t pte;
 
 		if (pgoff < vma->vm_pgoff)
 			continue;
-		addr = vma->vm_start + ((pgoff - vma->vm_pgoff) << PAGE_SHIFT);
-		if (addr < vma->vm_start || addr >= vma->vm_end)
+		c.addr = vma->vm_start +
+			 ((pgoff - vma->vm_pgoff) << PAGE_SHIFT);
+		if (c.addr < vma->vm_start || c.addr >= vma->vm_end)
 			continue;
-		m->ptep = cs_anon_pte(vma->vm_mm, addr, &m->ptl);
-		if (!m->ptep)
+		c.mm = vma->vm_mm;
+		c.ptep = cs_anon_pte(c.mm, c.addr, &c.ptl);
+		if (!c.ptep)
 			continue;
-		if (!w->n)
-			spin_lock(m->ptl);
-		else if (!spin_trylock(m->ptl)) {
-			pte_unmap(m->ptep);
+		held = cs_anon_holds(w, c.ptl);
+		if (!w->n) {
+			spin_lock(c.ptl);
+		} else if (!held && !spin_trylock(c.ptl)) {
+			pte_unmap(c.ptep);
 			return -EBUSY;
 		}
-		pte = *m->ptep;
-		if (!pte_present(pte) || pte_pfn(pte) != pfn) {
-			pte_unmap_unlock(m->ptep, m->ptl);
+		pte = *c.ptep;
+		if (!pte_present(pte) || pte_pfn(pte) != pfn || held) {
+			if (held)
+				pte_unmap(c.ptep);
+			else
+				pte_unmap_unlock(c.ptep, c.ptl);
+			/* Ours twice in one table: more than a commit names. */
+			if (held && pte_present(pte) && pte_pfn(pte) == pfn)
+				return -E2BIG;
 			continue;
 		}
 		if (w->n == CS_ANON_MAX_MAPS) {
-			pte_unmap_unlock(m->ptep, m->ptl);
+			pte_unmap_unlock(c.ptep, c.ptl);
 			return -E2BIG;
 		}
-		m->mm = vma->vm_mm;
-		m->addr = addr;
-		w->n++;
+		w->map[w->n++] = c;
 	}
 	return 0;
 }
@@ -192,12 +212,11 @@ static int cs_anon_mapcount(struct folio *folio)
 }
 
 /* All of the domain's TLBs: the mappings we cleared are in other mms. */
-static void cs_anon_flush(void)
+static int cs_anon_flush(void)
 {
 	struct mmuext_op op = { .cmd = MMUEXT_TLB_FLUSH_ALL };
 
-	if (HYPERVISOR_mmuext_op(&op, 1, NULL, DOMID_SELF))
-		BUG();	/* Xen accepts this flush from any PV guest */
+	return HYPERVISOR_mmuext_op(&op, 1, NULL, DOMID_SELF);
 }
 
 /*
@@ -214,7 +233,11 @@ static int cs_anon_protect(struct cs_anon_walk *w)
 	for (i = 0; i < w->n; i++) {
 		struct cs_anon_map *m = &w->map[i];
 
-		/* Nothing we could tell of the change, or NUMA hinting. */
+		/*
+		 * An mm whose secondary MMUs we could not tell; PROT_NONE or
+		 * NUMA hinting (present to Linux, not to the hardware, so
+		 * Xen would not count it); userfaultfd write protection.
+		 */
 		if (mm_has_notifiers(m->mm) || pte_protnone(*m->ptep) ||
 		    pte_uffd_wp(*m->ptep))
 			return -EBUSY;
@@ -225,10 +248,9 @@ static int cs_anon_protect(struct cs_anon_walk *w)
 		w->map[i].orig = ptep_get_and_clear(w->map[i].mm,
 						    w->map[i].addr,
 						    w->map[i].ptep);
-	cs_anon_flush();
-
 	/* Our reference, one per mapping, and the swap cache's. */
-	if (folio_ref_count(w->folio) !=
+	if (cs_anon_flush() ||
+	    folio_ref_count(w->folio) !=
 	    1 + w->n + folio_test_swapcache(w->folio) ||
 	    (PageAnonExclusive(page) && page_try_share_anon_rmap(page))) {
 		for (i = 0; i < w->n; i++)
@@ -265,7 +287,8 @@ int cs_anon_offer(struct xen_cbps_op *op, struct folio *folio,
 	if (!folio_trylock(folio))
 		return -EBUSY;
 	rc = -EBUSY;
-	if (!cs_anon_lock(&w))
+	/* Swap I/O names the frame (a blkfront grant): not while it runs. */
+	if (folio_test_writeback(folio) || !cs_anon_lock(&w))
 		goto out_folio;
 	rc = cs_anon_find(&w);
 	if (rc == -E2BIG)
@@ -332,11 +355,11 @@ out:
 	return rc;
 }
 
-/* The mm of process nr, referenced; NULL if there is none. */
-static struct mm_struct *cs_anon_mm(int nr)
+/* The mm of process nr (stopped, if asked), referenced; or NULL. */
+static struct mm_struct *cs_anon_mm(int nr, bool stopped)
 {
 	struct task_struct *task;
-	struct mm_struct *mm;
+	struct mm_struct *mm = NULL;
 	struct pid *pid;
 
 	pid = find_get_pid(nr);
@@ -344,7 +367,10 @@ static struct mm_struct *cs_anon_mm(int nr)
 	put_pid(pid);
 	if (!task)
 		return NULL;
-	mm = get_task_mm(task);
+	/* One thread, stopped: nothing runs on its page tables. */
+	if (!stopped || (task_is_stopped(task) &&
+			 get_nr_threads(task) == 1))
+		mm = get_task_mm(task);
 	put_task_struct(task);
 	return mm;
 }
@@ -360,27 +386,34 @@ static struct mm_struct *cs_anon_mm(int nr)
 int cs_anon_probe_unpinned(struct seq_file *m, const char *arg)
 {
 	unsigned long addr, pfn, before, after;
+	struct vm_area_struct *vma;
 	struct mm_struct *mm;
 	spinlock_t *ptl;
-	pte_t *ptep;
+	pte_t *ptep, pte;
 	bool shared;
 	u64 *word;
-	int nr, rc = 0;
+	int nr, rc;
 
 	if (sscanf(arg, "%d %lx", &nr, &addr) != 2 || offset_in_page(addr))
 		return -EINVAL;
-	mm = cs_anon_mm(nr);
+	mm = cs_anon_mm(nr, true);
 	if (!mm)
 		return -ESRCH;
 	mmap_read_lock(mm);
-	ptep = vma_lookup(mm, addr) ? cs_anon_pte(mm, addr, &ptl) : NULL;
-	if (!ptep || !pte_present(*ptep)) {
-		rc = -ENOENT;
+	vma = vma_lookup(mm, addr);
+	ptep = vma && vma_is_anonymous(vma) ? cs_anon_pte(mm, addr, &ptl) :
+					      NULL;
+	rc = -ENOENT;
+	if (!ptep)
 		goto out;
-	}
-	pfn = pte_pfn(*ptep);
+	spin_lock(ptl);
+	pte = *ptep;
+	spin_unlock(ptl);
+	pfn = pte_pfn(pte);
+	if (!pte_present(pte) || !pfn_valid(pfn) || !PageAnon(pfn_to_page(pfn)))
+		goto out_unmap;
 	shared = cs_share_pfn_shared(pfn);
-	before = pte_mfn(*ptep);
+	before = pte_mfn(pte);
 
 	paravirt_arch_exit_mmap(mm);
 	word = __va(PFN_PHYS(pfn));
@@ -390,6 +423,9 @@ int cs_anon_probe_unpinned(struct seq_file *m, const char *arg)
 
 	seq_printf(m, "unpinned shared %d before %#lx after %#lx own %d\n",
 		   shared, before, after, after == pfn_to_mfn(pfn));
+	rc = 0;
+out_unmap:
+	pte_unmap(ptep);
 out:
 	mmap_read_unlock(mm);
 	mmput(mm);
@@ -410,7 +446,7 @@ int cs_anon_probe(struct seq_file *m, const char *arg)
 	if (sscanf(arg, "%d %lx %lu", &nr, &addr, &n) != 3 ||
 	    offset_in_page(addr) || n > (1UL << 20))
 		return -EINVAL;
-	mm = cs_anon_mm(nr);
+	mm = cs_anon_mm(nr, false);
 	if (!mm)
 		return -ESRCH;
 
@@ -422,6 +458,7 @@ int cs_anon_probe(struct seq_file *m, const char *arg)
 		/* Tables of a VMA munmap took out may be on their way. */
 		if (!vma_lookup(mm, addr))
 			continue;
+		cond_resched();
 		ptep = cs_anon_pte(mm, addr, &ptl);
 		if (!ptep)
 			continue;
@@ -435,7 +472,6 @@ int cs_anon_probe(struct seq_file *m, const char *arg)
 			shared++;
 			writable += pte_write(pte);
 		}
-		cond_resched();
 	}
 	mmap_read_unlock(mm);
 	mmput(mm);

@@ -425,10 +425,16 @@ static void pte_replace_unpinned(struct domain *d, paddr_t ma, intpte_t old,
 {
     struct page_info *pg;
     intpte_t *p, cur;
+    unsigned long t;
 
     if ( (ma & (sizeof(intpte_t) - 1)) || !mfn_valid(maddr_to_mfn(ma)) )
         return;
     pg = mfn_to_page(maddr_to_mfn(ma));
+    /* A table again (of any level, or being validated): not ours. */
+    t = ACCESS_ONCE(pg->u.inuse.type_info);
+    if ( (t & PGT_count_mask) &&
+         (t & PGT_type_mask) != PGT_writable_page )
+        return;
     if ( !get_page_and_type(pg, d, PGT_writable_page) )
         return;
     p = map_domain_page(maddr_to_mfn(ma)) + (ma & ~PAGE_MASK);

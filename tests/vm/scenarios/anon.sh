@@ -12,7 +12,8 @@
 # expect: dom0/xen-up dom0/guests-exited
 # expect: g1/insmod g1/swap-on g1/heap-shared g1/heap-read g1/write
 # expect: g1/mprotect g1/dontneed g1/munmap g1/mremap g1/pageout
-# expect: g1/migrate g1/fork-reshared g1/fork-child g1/fork-parent
+# expect: g1/migrate g1/fork3-shared g1/fork3-children g1/fork3-parent
+# expect: g1/fork-reshared g1/fork-child g1/fork-parent
 # expect: g1/never-writable g1/anon-counted g1/anon-held-xen
 # expect: g1/pin-unshares g1/pin-counted g1/banner-after-pin
 # expect: g1/exit-while-shared g1/hold-intact g1/freed-reused
@@ -34,8 +35,19 @@ if wait_for 300 registered_is 2; then pass registered; else fail registered; fi
 # Both heaps (2560 pages a guest) shared: one holder each.
 check anon-shared wait_for 300 anon_held_ge 2000
 cbps shares
-check writer-done wait_for 900 grep -q CBPS-ANON-WRITER-DONE \
-	/var/log/xen/console/guest-g1.log
+writer_done() { grep -q CBPS-ANON-WRITER-DONE /var/log/xen/console/guest-g1.log; }
+writer_stops() { writer_done || guest_gone g1; }
+wait_for 400 writer_stops
+if writer_done; then
+	pass writer-done
+else
+	# Dead or stuck: say where, while the consoles still tell.
+	fail writer-done "g1 $(guest_gone g1 && echo died || echo is stuck)"
+	xl list
+	xl debug-keys q
+	xl dmesg | tail -40
+	dump_guest_log g1
+fi
 cbps shares
 xl debug-keys B
 check xen-up cbps status

@@ -11,7 +11,8 @@
  *       wait until the heap is shared, then run each path Linux has for
  *       anonymous memory on its own region of it (write, mprotect,
  *       MADV_DONTNEED, munmap, mremap, MADV_PAGEOUT, soft-offline
- *       migration, compaction, fork) and check the contents after each.
+ *       migration, compaction, three children, fork) and check the
+ *       contents after each.
  *       One line per check: "NAME ok|FAIL detail".
  *   cbps-anonheap hold SEED PAGES
  *       build the heap, print "hold PID ADDR PAGES", wait for a signal:
@@ -259,6 +260,66 @@ static void step_fork(long first, long n)
 	report("fork-parent", !bad, "mismatches %ld", bad);
 }
 
+/*
+ * Three children map the region with the parent, and one of them drops
+ * it (MADV_DONTNEED): each page is mapped three times while its anon_vma
+ * has four VMAs.  The pages are shared with three user PTEs each, the
+ * most a commit names; then every process checks its own view.
+ */
+static void step_fork3(long first, long n)
+{
+	int ready[2], go[2], status, ok = 1, i;
+	pid_t kids[3];
+	long s, bad;
+	char c;
+
+	if (pipe(ready) || pipe(go)) {
+		report("fork3-shared", 0, "pipe: %s", strerror(errno));
+		return;
+	}
+	fflush(stdout);
+	for (i = 0; i < 3; i++) {
+		kids[i] = fork();
+		if (kids[i] == 0) {
+			if (i == 0) {
+				madvise(heap + first * PG, n * PG, MADV_DONTNEED);
+				memset(ver + first, 255, n);
+			}
+			if (write(ready[1], "r", 1) != 1 ||
+			    read(go[0], &c, 1) != 1)
+				_exit(3);
+			bad = mismatches(heap, 0, pages);
+			put(heap, first + i, 4 + i);
+			bad += mismatches(heap, 0, pages);
+			_exit(bad ? 1 : 0);
+		}
+		if (kids[i] < 0)
+			ok = 0;
+	}
+	for (i = 0; i < 3; i++)
+		if (kids[i] > 0 && read(ready[0], &c, 1) != 1)
+			ok = 0;
+	s = wait_shared(getpid(), heap + first * PG, n, n / 2, 90);
+	report("fork3-shared", ok && s > 0,
+	       "%ld of %ld pages mapped by three processes", s, n);
+	for (i = 0; i < 3; i++)
+		if (kids[i] > 0 && write(go[1], "g", 1) != 1)
+			ok = 0;
+	for (i = 0; i < 3; i++) {
+		if (kids[i] <= 0)
+			continue;
+		waitpid(kids[i], &status, 0);
+		ok &= WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	}
+	report("fork3-children", ok, "each child saw its own data");
+	bad = mismatches(heap, 0, pages);
+	report("fork3-parent", !bad, "mismatches %ld", bad);
+	close(ready[0]);
+	close(ready[1]);
+	close(go[0]);
+	close(go[1]);
+}
+
 static void steps(void)
 {
 	long r = pages / 8, i, s, s0, bad, moved, swapped;
@@ -359,7 +420,8 @@ static void steps(void)
 	       "mismatches %ld, shared before %ld, moved %ld of 16", bad, s0,
 	       moved);
 
-	/* 8: fork. */
+	/* 8: three children, and fork with writes on both sides. */
+	step_fork3(7 * r, pages - 7 * r);
 	s0 = shared_in(getpid(), heap + 7 * r * PG, pages - 7 * r);
 	printf("fork: region shared before %ld\n", s0);
 	step_fork(7 * r, pages - 7 * r);
