@@ -25,7 +25,7 @@
 
 #include "cs.h"
 
-struct cs_state cs = { .consume = true, .share = true, .anon = true };
+struct cs_state cs = { .consume = true, .share = true };
 
 static int cs_op(struct xen_cbps_op *op)
 {
@@ -158,9 +158,14 @@ MODULE_PARM_DESC(consume, "Take entries off the ring (0 stalls it, for tests)");
 module_param_named(share, cs.share, bool, 0644);
 MODULE_PARM_DESC(share, "Take share offers (0: receive and count only)");
 
-module_param_named(anon, cs.anon, bool, 0644);
+/*
+ * Off by default: a process's heap holds its secrets (issue 8's
+ * concern), and sharing it competes with page cache for Xen's offers.
+ * Set at load only: the walk is checked then.
+ */
+module_param_named(anon, cs.anon, bool, 0444);
 MODULE_PARM_DESC(anon,
-		 "Share anonymous pages too (0: kernel image and page cache only)");
+		 "Share anonymous pages too (default 0: kernel image and page cache)");
 
 /*
  * A suspended or hibernated image must hold only our own frames: the
@@ -251,8 +256,7 @@ static int __init cs_init(void)
 	if (rc)
 		return rc;
 	/* Anonymous pages need our copy of the rmap walk to work here. */
-	rc = cs_anon_init();
-	if (rc)
+	if (cs.anon && cs_anon_init())
 		return -EOPNOTSUPP;
 
 	cs.sring = (struct cbps_ring *)get_zeroed_page(GFP_KERNEL);

@@ -116,7 +116,8 @@ DEFINE_PER_CPU(unsigned int, cbps_page_locks);
 /*
  * Debug builds: recent events (C convert, J join, U copy out,
  * R balloon release, D teardown release, F free, M stale name redirected,
- * O grant or foreign mapping), to explain a bad entry found by audit().
+ * O grant or foreign mapping, W entry rewritten in an unpinned table),
+ * to explain a bad entry found by audit() or a bad count at free.
  */
 #define TRACE_LEN 8192
 static struct {
@@ -200,6 +201,7 @@ static void audit(struct domain *d, const char *when)
 }
 #else
 #define ev(what, d, a, b) ((void)0)
+#define ev_print(mfn) ((void)0)
 #define audit(d, when) ((void)0)
 #endif
 
@@ -446,6 +448,8 @@ static void pte_replace_unpinned(struct domain *d, paddr_t ma, intpte_t old,
                               (cur & AD_FLAGS)) != cur );
     unmap_domain_page(p);
     put_page_and_type(pg);
+    ev('W', d, l1e_get_mfn(l1e_from_intpte(old)),
+       l1e_get_mfn(l1e_from_intpte(new)));
 }
 
 /*
@@ -570,7 +574,18 @@ static void free_share(struct share *sh)
     ev('F', dom_share, sh->mfn, sh->mfn);
     /* Stale mappings of a misbehaving guest, if any, read zeros. */
     clear_domain_page(sh->mfn);
-    put_page_type(pg);
+    /* Our type reference must be the only one: if not, say how it went. */
+    if ( (pg->u.inuse.type_info & (PGT_type_mask | PGT_count_mask)) !=
+         (PGT_shared_page | 1) )
+    {
+        printk(XENLOG_ERR "cbps: shared frame %"PRI_mfn" has type %#lx, "
+               "count %#lx, at free\n", mfn_x(sh->mfn),
+               pg->u.inuse.type_info, pg->count_info);
+        ev_print(mfn_x(sh->mfn));
+        ASSERT_UNREACHABLE();
+    }
+    else
+        put_page_type(pg);
     if ( test_and_clear_bit(_PGC_allocated, &pg->count_info) )
         put_page(pg);
     xfree(sh);

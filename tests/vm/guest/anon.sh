@@ -19,7 +19,7 @@ checks_from() {
 # heap_shared PID ADDR PAGES: how many of those pages are shared now.
 heap_shared() { probe "anon $1 $2 $3" | awk '{ print $7 }'; }
 
-check insmod insmod /cbps/cs.ko
+check insmod insmod /cbps/cs.ko anon=1
 # Swap for MADV_PAGEOUT: zram, in the guest's own memory.
 insmod /cbps/mod/zsmalloc.ko && insmod /cbps/mod/zram.ko &&
 	echo 32M >/sys/block/zram0/disksize && mkswap /dev/zram0 >/dev/null &&

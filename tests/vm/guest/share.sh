@@ -14,6 +14,8 @@ shared_pages() { probe "$1" | awk '{ print $4 }'; }
 banner_shared() { kshared linux_proc_banner; }
 
 check insmod insmod /cbps/cs.ko
+# Anonymous memory is opt-in (insmod cs.ko anon=1; scenario anon).
+check anon-off-by-default stat_is anon 0
 # References in tmpfs: private pages, read before any write.
 cp /cbps/data /tmp/ref
 cp /cbps/data2 /tmp/ref2

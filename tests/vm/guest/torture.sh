@@ -3,7 +3,7 @@
 # wrote against a private reference and counts mismatches.
 secs=$(arg cbps_secs)
 
-check insmod insmod /cbps/cs.ko
+check insmod insmod /cbps/cs.ko anon=1
 cp /cbps/data /tmp/ref
 cp /cbps/data2 /tmp/ref2
 version0=$(cat /proc/version)

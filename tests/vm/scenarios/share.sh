@@ -26,6 +26,7 @@
 # expect: g2/text-unpatched-quiet g2/data2-intact g2/banner-shared
 # expect: g2/grant-copy-seen g2/data-final g2/rmmod g2/data-after-rmmod
 # expect: g2/data2-after-rmmod g2/banner-after-rmmod
+# expect: g1/anon-off-by-default g2/anon-off-by-default
 
 state_is() {
 	[ "$(cbps shares | awk -v d="$1" '$1 == d { print $NF }')" = "$2" ]
