@@ -168,6 +168,10 @@ struct cbps_share_total {
 #define CBPS_KIND_CACHE             2 /* page cache */
 #define CBPS_KIND_ANON              3 /* anonymous memory (heap, stack) */
 
+/* CBPS_OP_decline's commit.kind: why the guest turns an offer down. */
+#define CBPS_DECLINE_BUSY           0 /* not now: offer it again */
+#define CBPS_DECLINE_INELIGIBLE     1 /* not as it is: Xen waits a while */
+
 /* Host-wide counters kept by Xen. */
 struct cbps_global_stats {
     uint32_t enabled;       /* 1 when cbps=on */
@@ -232,8 +236,9 @@ struct xen_cbps_op {
             uint64_t pte_maddr[CBPS_COMMIT_MAX_PTES];
         } commit;
         /*
-         * CBPS_OP_decline uses commit's from_mfn and to_mfn (the rest 0):
-         * the offer's slot is free for the next one.  -ESRCH: no such offer.
+         * CBPS_OP_decline uses commit's from_mfn and to_mfn, and kind
+         * (CBPS_DECLINE_*; the rest 0): the offer's slot is free for the
+         * next one.  -ESRCH: no such offer.
          */
         /* CBPS_OP_unshare_all: OUT frames still held (call again if > 0) */
         struct {

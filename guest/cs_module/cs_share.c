@@ -129,8 +129,11 @@ static int cs_offer_cache(struct xen_cbps_op *op, struct folio *folio,
 
 	if (!folio_trylock(folio))
 		return rc;
-	if (!folio_test_uptodate(folio) || folio_test_writeback(folio) ||
-	    folio_mapped(folio) || folio_test_private(folio) ||
+	/* Mapped into user space: not while it stays so (-EMLINK). */
+	if (folio_mapped(folio))
+		rc = -EMLINK;
+	if (folio_mapped(folio) || !folio_test_uptodate(folio) ||
+	    folio_test_writeback(folio) || folio_test_private(folio) ||
 	    folio_ref_count(folio) != 2 || !folio_mapping(folio))
 		goto out_unlock;
 
@@ -168,13 +171,18 @@ out_put:
 	return rc;
 }
 
-/* An offer we do not take to Xen: free its slot for the next one. */
-static void cs_decline(const struct cbps_ring_entry *e)
+/*
+ * An offer we do not take to Xen: free its slot for the next one.  A
+ * page we can never take as it is (why: CBPS_DECLINE_*) Xen offers
+ * again only some cycles later.
+ */
+static void cs_decline(const struct cbps_ring_entry *e, u32 why)
 {
 	struct xen_cbps_op op = {
 		.cmd = CBPS_OP_decline,
 		.u.commit.from_mfn = e->from_mfn,
 		.u.commit.to_mfn = e->to_mfn,
+		.u.commit.kind = why,
 	};
 
 	HYPERVISOR_memory_op(XENMEM_cbps_op, &op);
@@ -193,7 +201,7 @@ void cs_share_offer(const struct cbps_ring_entry *e)
 
 	WRITE_ONCE(s->offers, s->offers + 1);
 	if (!READ_ONCE(cs.share)) {
-		cs_decline(e);
+		cs_decline(e, CBPS_DECLINE_BUSY);
 		return;
 	}
 
@@ -202,7 +210,7 @@ void cs_share_offer(const struct cbps_ring_entry *e)
 	if (pfn >= xen_p2m_size || pfn_to_mfn(pfn) != e->from_mfn ||
 	    !pfn_valid(pfn)) {
 		WRITE_ONCE(s->rej_stale, s->rej_stale + 1);
-		cs_decline(e);
+		cs_decline(e, CBPS_DECLINE_INELIGIBLE);
 		return;
 	}
 	page = pfn_to_page(pfn);
@@ -212,7 +220,8 @@ void cs_share_offer(const struct cbps_ring_entry *e)
 	else
 		rc = cs_offer_folio(&op, page, pfn);
 	if (op.cmd != CBPS_OP_commit)
-		cs_decline(e);
+		cs_decline(e, rc == -ENOENT || rc == -EMLINK ?
+			   CBPS_DECLINE_INELIGIBLE : CBPS_DECLINE_BUSY);
 
 	switch (rc) {
 	case 0:
@@ -223,6 +232,7 @@ void cs_share_offer(const struct cbps_ring_entry *e)
 		WRITE_ONCE(s->rej_ineligible, s->rej_ineligible + 1);
 		break;
 	case -EBUSY:
+	case -EMLINK:
 		/* Our own checks, or Xen found other references. */
 		WRITE_ONCE(s->rej_mapped, s->rej_mapped + 1);
 		break;

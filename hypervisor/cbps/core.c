@@ -141,6 +141,7 @@ bool cbps_offer(struct domain *d, mfn_t from, mfn_t to, domid_t partner,
         .type = CBPS_ENTRY_OFFER,
     };
     struct cbps_offer *free = NULL;
+    struct cbps_declined *dc;
     struct cbps_domain *c;
     bool posted = false;
     unsigned int i;
@@ -150,6 +151,10 @@ bool cbps_offer(struct domain *d, mfn_t from, mfn_t to, domid_t partner,
     /* No offers in shadow mode (live migration): commits are refused. */
     if ( !c || cbps_ring_check(c) <= 0 || paging_mode_enabled(d) )
         goto out;
+    dc = &c->declined[mfn_x(from) % CBPS_DECLINED];
+    if ( dc->mfn == mfn_x(from) &&
+         dc->cycle + CBPS_DECLINE_CYCLES > cbps_scan_cycle() )
+        goto out;               /* declined as ineligible lately */
     for ( i = 0; i < CBPS_OFFERS; i++ )
     {
         if ( !c->offer[i].used )
@@ -264,7 +269,8 @@ static int cbps_decline(struct domain *d, const struct xen_cbps_op *op)
     if ( !cbps_opts.share )
         return -EOPNOTSUPP;
     if ( op->u.commit.p2m_maddr || op->u.commit.nr_ptes ||
-         op->u.commit.kind || op->u.commit.pte_maddr[0] ||
+         op->u.commit.kind > CBPS_DECLINE_INELIGIBLE ||
+         op->u.commit.pte_maddr[0] ||
          op->u.commit.pte_maddr[1] || op->u.commit.pte_maddr[2] ||
          op->u.commit.pte_maddr[3] )
         return -EINVAL;
@@ -273,9 +279,20 @@ static int cbps_decline(struct domain *d, const struct xen_cbps_op *op)
                          _mfn(op->u.commit.to_mfn), &partner, &pmfn);
     if ( !rc )
     {
+        struct cbps_domain *c;
+
         spin_lock(&cbps_lock);
-        if ( dom_cbps(d) )
-            dom_cbps(d)->share.declined++;
+        if ( (c = dom_cbps(d)) != NULL )
+        {
+            c->share.declined++;
+            if ( op->u.commit.kind == CBPS_DECLINE_INELIGIBLE )
+            {
+                uint64_t mfn = op->u.commit.from_mfn;
+
+                c->declined[mfn % CBPS_DECLINED].mfn = mfn;
+                c->declined[mfn % CBPS_DECLINED].cycle = cbps_scan_cycle();
+            }
+        }
         spin_unlock(&cbps_lock);
     }
     return rc;

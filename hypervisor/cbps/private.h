@@ -20,6 +20,19 @@ struct cbps_offer {
     bool used;
 };
 
+/*
+ * Frames the guest declined as ineligible (mapped, not page cache, not
+ * its own any more): not offered again for CBPS_DECLINE_CYCLES scan
+ * cycles, so that their offers do not crowd out the ones it can take.
+ * Direct-mapped by MFN: a collision only forgets, never blocks more.
+ */
+#define CBPS_DECLINED           2048
+#define CBPS_DECLINE_CYCLES     4
+struct cbps_declined {
+    uint64_t mfn;
+    uint64_t cycle;
+};
+
 struct cbps_domain {
     struct domain *d;
     struct page_info *ring_pg;
@@ -32,6 +45,7 @@ struct cbps_domain {
     struct cbps_census last;    /* the last completed scan cycle */
     struct cbps_share_stats share;
     struct cbps_offer offer[CBPS_OFFERS];
+    struct cbps_declined declined[CBPS_DECLINED];
 };
 
 /* Boot options; scan.c changes the scanner's at run time (scan_lock). */
