@@ -364,6 +364,23 @@ static int refuse(const struct domain *d, enum refusal why, int rc, mfn_t m,
 }
 
 /*
+ * Replace the entry at p by new if it is still old, the hardware's A/D
+ * bits aside (they are kept).  0, or -EBUSY when the entry changed.
+ */
+static int entry_swap(intpte_t *p, intpte_t old, intpte_t new)
+{
+    intpte_t cur;
+
+    do {
+        cur = ACCESS_ONCE(*p);
+        if ( (cur & ~(intpte_t)AD_FLAGS) != (old & ~(intpte_t)AD_FLAGS) )
+            return -EBUSY;
+    } while ( cmpxchg(p, cur, (new & ~(intpte_t)AD_FLAGS) |
+                              (cur & AD_FLAGS)) != cur );
+    return 0;
+}
+
+/*
  * Replace d's L1 entry at ma by new if it still maps old's frame with
  * old's flags (the hardware's A/D bits aside, which are kept).  The
  * caller moves the references.  0, -EBUSY when the entry changed, or
@@ -373,7 +390,7 @@ static int pte_replace(struct domain *d, paddr_t ma, intpte_t old,
                        intpte_t new)
 {
     struct page_info *pg;
-    intpte_t *p, cur;
+    intpte_t *p;
     int rc = 0;
 
     if ( (ma & (sizeof(intpte_t) - 1)) || !mfn_valid(maddr_to_mfn(ma)) )
@@ -392,18 +409,7 @@ static int pte_replace(struct domain *d, paddr_t ma, intpte_t old,
     else
     {
         p = map_domain_page(maddr_to_mfn(ma)) + (ma & ~PAGE_MASK);
-        for ( ; ; )
-        {
-            cur = ACCESS_ONCE(*p);
-            if ( (cur & ~(intpte_t)AD_FLAGS) != (old & ~(intpte_t)AD_FLAGS) )
-            {
-                rc = -EBUSY;
-                break;
-            }
-            if ( cmpxchg(p, cur, (new & ~(intpte_t)AD_FLAGS) |
-                                 (cur & AD_FLAGS)) == cur )
-                break;
-        }
+        rc = entry_swap(p, old, new);
         unmap_domain_page(p);
     }
 
@@ -426,7 +432,7 @@ static void pte_replace_unpinned(struct domain *d, paddr_t ma, intpte_t old,
                                  intpte_t new)
 {
     struct page_info *pg;
-    intpte_t *p, cur;
+    intpte_t *p;
     unsigned long t;
 
     if ( (ma & (sizeof(intpte_t) - 1)) || !mfn_valid(maddr_to_mfn(ma)) )
@@ -440,12 +446,7 @@ static void pte_replace_unpinned(struct domain *d, paddr_t ma, intpte_t old,
     if ( !get_page_and_type(pg, d, PGT_writable_page) )
         return;
     p = map_domain_page(maddr_to_mfn(ma)) + (ma & ~PAGE_MASK);
-    do {
-        cur = ACCESS_ONCE(*p);
-        if ( (cur & ~(intpte_t)AD_FLAGS) != (old & ~(intpte_t)AD_FLAGS) )
-            break;
-    } while ( cmpxchg(p, cur, (new & ~(intpte_t)AD_FLAGS) |
-                              (cur & AD_FLAGS)) != cur );
+    entry_swap(p, old, new);
     unmap_domain_page(p);
     put_page_and_type(pg);
     ev('W', d, l1e_get_mfn(l1e_from_intpte(old)),

@@ -320,10 +320,25 @@ static void step_fork3(long first, long n)
 	close(go[1]);
 }
 
+/*
+ * The end of a path on the region [first, first + n): write half of it
+ * anew and check the whole heap.  The path passed if the region was
+ * shared before it (s0) and its own check (ok) held; more adds to the
+ * report.
+ */
+static void region_done(const char *name, long first, long n, long bad,
+			long s0, int ok, const char *more)
+{
+	write_region(first, n / 2, 1);
+	bad += mismatches(heap, 0, pages);
+	report(name, !bad && s0 > 0 && ok, "mismatches %ld, shared before %ld%s",
+	       bad, s0, more);
+}
+
 static void steps(void)
 {
 	long r = pages / 8, i, s, s0, bad, moved, swapped;
-	char *p, *q;
+	char *p, *q, more[48];
 
 	s = wait_shared(getpid(), heap, pages, pages * 9 / 10, 300);
 	report("heap-shared", s >= pages * 9 / 10, "%ld of %ld pages", s,
@@ -343,10 +358,7 @@ static void steps(void)
 	s0 = shared_in(getpid(), p, r);
 	bad = mprotect(p, r * PG, PROT_READ) ? -1 : mismatches(heap, r, r);
 	bad += mprotect(p, r * PG, PROT_READ | PROT_WRITE) ? 1 : 0;
-	write_region(r, r / 2, 1);
-	bad += mismatches(heap, 0, pages);
-	report("mprotect", !bad && s0 > 0, "mismatches %ld, shared before %ld",
-	       bad, s0);
+	region_done("mprotect", r, r, bad, s0, 1, "");
 
 	/* 3: MADV_DONTNEED drops the pages: zeros, then new writes. */
 	p = heap + 2 * r * PG;
@@ -354,10 +366,7 @@ static void steps(void)
 	madvise(p, r * PG, MADV_DONTNEED);
 	memset(ver + 2 * r, 255, r);
 	bad = mismatches(heap, 2 * r, r);
-	write_region(2 * r, r / 2, 1);
-	bad += mismatches(heap, 0, pages);
-	report("dontneed", !bad && s0 > 0, "mismatches %ld, shared before %ld",
-	       bad, s0);
+	region_done("dontneed", 2 * r, r, bad, s0, 1, "");
 
 	/* 4: munmap, and a new mapping in the hole reads zero. */
 	p = heap + 3 * r * PG;
@@ -367,10 +376,7 @@ static void steps(void)
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	memset(ver + 3 * r, 255, r);
 	bad = q == p ? mismatches(heap, 3 * r, r) : -1;
-	write_region(3 * r, r / 2, 1);
-	bad += mismatches(heap, 0, pages);
-	report("munmap", !bad && s0 > 0, "mismatches %ld, shared before %ld",
-	       bad, s0);
+	region_done("munmap", 3 * r, r, bad, s0, 1, "");
 
 	/* 5: mremap the region elsewhere and back (each move rewrites PTEs). */
 	p = heap + 4 * r * PG;
@@ -382,10 +388,7 @@ static void steps(void)
 	q = q == MAP_FAILED ? q : mremap(q, r * PG, r * PG,
 					 MREMAP_MAYMOVE | MREMAP_FIXED, p);
 	bad += q == p ? 0 : 1;
-	write_region(4 * r, r / 2, 1);
-	bad += mismatches(heap, 0, pages);
-	report("mremap", !bad && s0 > 0, "mismatches %ld, shared before %ld",
-	       bad, s0);
+	region_done("mremap", 4 * r, r, bad, s0, 1, "");
 
 	/* 6: swap out (zram) and back in. */
 	p = heap + 5 * r * PG;
@@ -394,11 +397,8 @@ static void steps(void)
 	for (i = 0, swapped = 0; i < r; i++)
 		swapped += (pagemap(p + i * PG) >> 62) & 1;
 	bad += mismatches(heap, 5 * r, r);
-	write_region(5 * r, r / 2, 1);
-	bad += mismatches(heap, 0, pages);
-	report("pageout", !bad && s0 > 0 && swapped > 0,
-	       "mismatches %ld, shared before %ld, swapped out %ld", bad, s0,
-	       swapped);
+	snprintf(more, sizeof(more), ", swapped out %ld", swapped);
+	region_done("pageout", 5 * r, r, bad, s0, swapped > 0, more);
 
 	/* 7: migration: soft-offline moves each page to a new frame. */
 	p = heap + 6 * r * PG;
@@ -414,11 +414,8 @@ static void steps(void)
 	/* Compaction may move others. */
 	if (!write_file("/proc/sys/vm/compact_memory", "1"))
 		bad++;
-	write_region(6 * r, r / 2, 1);
-	bad += mismatches(heap, 0, pages);
-	report("migrate", !bad && s0 > 0 && moved > 0,
-	       "mismatches %ld, shared before %ld, moved %ld of 16", bad, s0,
-	       moved);
+	snprintf(more, sizeof(more), ", moved %ld of 16", moved);
+	region_done("migrate", 6 * r, r, bad, s0, moved > 0, more);
 
 	/* 8: three children, and fork with writes on both sides. */
 	step_fork3(7 * r, pages - 7 * r);
