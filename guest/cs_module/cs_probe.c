@@ -11,11 +11,13 @@
  *               so that a backend can map or copy into it
  *   ungrant     end the grant
  *   runs        the pfns shared now, as "first-last" runs
- *   pin ADDR    "pin rc R shared S before B after A own O now N": copy
- *               the kernel entry of the image page at ADDR, read-only,
- *               into a new L1 table and pin it, as a fork pins a child's
- *               tables; Xen must rewrite the copy to our own frame (O 1)
- *               when the page was shared (S 1), and it is not after (N 0)
+ *   pin ADDR    "pin rc R shared S before B after A own O now N same M":
+ *               copy the kernel entry of the image page at ADDR,
+ *               read-only, into a new L1 table and pin it, as a fork pins
+ *               a child's tables; Xen must rewrite the copy to our own
+ *               frame (O 1)
+ *               when the page was shared (S 1), it is not after (N 0),
+ *               and the page reads the same bytes (M 1)
  *   unpinned PID ADDR
  *               "unpinned shared S before B after A own O": unpin the
  *               page tables of stopped process PID, as exit_mmap() does
@@ -348,7 +350,8 @@ static int cs_probe_pin(struct seq_file *m, const char *arg)
 	unsigned long va, pfn, tva, tmfn, before, after;
 	struct page *page;
 	pte_t *ptep, *table;
-	bool shared;
+	bool shared, same;
+	void *saved;
 	int rc;
 
 	if (kstrtoul(arg, 0, &va) || cs_probe_image_pfn(va, &pfn))
@@ -360,9 +363,16 @@ static int cs_probe_pin(struct seq_file *m, const char *arg)
 			__free_page(page);
 		return -ENOMEM;
 	}
+	saved = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!saved) {
+		__free_page(page);
+		return -ENOMEM;
+	}
 	table = page_address(page);
 	tva = (unsigned long)table;
 	tmfn = pfn_to_mfn(page_to_pfn(page));
+	va &= PAGE_MASK;
+	memcpy(saved, (void *)va, PAGE_SIZE);
 
 	shared = cs_share_pfn_shared(pfn);
 	before = pte_mfn(*ptep);
@@ -383,10 +393,13 @@ static int cs_probe_pin(struct seq_file *m, const char *arg)
 					 UVMF_INVLPG))
 		panic("cbps: test cannot map its L1 back\n");
 	__free_page(page);
+	/* The copy Xen made must hold the page's bytes. */
+	same = !memcmp(saved, (void *)va, PAGE_SIZE);
+	kfree(saved);
 
 	seq_printf(m, "pin rc %d shared %d before %#lx after %#lx own %d",
 		   rc, shared, before, after, after == pfn_to_mfn(pfn));
-	seq_printf(m, " now %d\n", cs_share_pfn_shared(pfn));
+	seq_printf(m, " now %d same %d\n", cs_share_pfn_shared(pfn), same);
 	return 0;
 }
 

@@ -47,6 +47,7 @@ if [ "$role" = writer ]; then
 	set -- $(probe "pin $banner")
 	echo "pin: $*"
 	check pin-unshares [ "$3" = 0 -a "$5" = 1 -a "${11}" = 1 -a "${13}" = 0 ]
+	check pin-copy-exact [ "${15}" = 1 ]
 	check pin-counted stat_ge pin_unshares 1
 	check banner-after-pin grep -q "^Linux version" /proc/version
 	# Process exit while shared: kill the small heap's process.

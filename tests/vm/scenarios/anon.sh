@@ -15,7 +15,8 @@
 # expect: g1/migrate g1/fork3-shared g1/fork3-children g1/fork3-parent
 # expect: g1/fork-reshared g1/fork-child g1/fork-parent
 # expect: g1/never-writable g1/anon-counted g1/anon-held-xen
-# expect: g1/pin-unshares g1/pin-counted g1/banner-after-pin
+# expect: g1/pin-unshares g1/pin-copy-exact g1/pin-counted
+# expect: g1/banner-after-pin
 # expect: g1/exit-while-shared g1/hold-intact g1/freed-reused
 # expect: g1/unpinned-entry-own g1/unpinned-heap-intact
 # expect: g1/anon-accounting g1/kernel-clean g1/rmmod
