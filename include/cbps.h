@@ -24,7 +24,7 @@
 #define __XEN_PUBLIC_CBPS_H__
 
 /* Major in the upper 16 bits: a different major is incompatible. */
-#define CBPS_INTERFACE_VERSION      0x00010001U
+#define CBPS_INTERFACE_VERSION      0x00010002U
 #define CBPS_VERSION_MAJOR(v)       ((v) >> 16)
 #define CBPS_VERSION_MINOR(v)       ((v) & 0xffffU)
 
@@ -49,6 +49,7 @@
 #define CBPS_OP_unshare_all         11 /* guest: own copies of all its frames */
 #define CBPS_OP_share_info          12 /* sharing counters (DOMID_SELF: any) */
 #define CBPS_OP_decline             13 /* guest: drop an offer it will not take */
+#define CBPS_OP_set_group           14 /* control domain: a domain's sharing group */
 
 /* Query flags. */
 #define CBPS_QUERY_F_ENABLED        (1U << 0) /* cbps=on given to Xen */
@@ -135,13 +136,15 @@ struct cbps_share_stats {
                              unshared: one pfn a guest for each frame) */
     uint64_t held;        /* shared frames held now */
     uint32_t paused;      /* 1 while paused for want of a free frame */
-    uint32_t pad;
+    uint32_t group;       /* sharing group (0: none), interface 1.2 */
     /* held, by the kind the guest gave at commit (the rest: other) */
     uint64_t held_image;
     uint64_t held_cache;
     uint64_t held_anon;
     uint64_t pin_unshares;/* unshares of an entry a page-table pin met
                              (a fork copied a shared frame's entry) */
+    uint64_t throttled;   /* guest calls refused by cbps=call-rate=
+                             (-EBUSY), interface 1.2 */
 };
 
 /* Host-wide sharing state (CBPS_OP_share_info, CBPS_CENSUS_TOTAL). */
@@ -256,6 +259,21 @@ struct xen_cbps_op {
                 struct cbps_share_total total;
             } u;
         } share;
+        /*
+         * CBPS_OP_set_group: IN.  Put a domain in a sharing group: it
+         * shares only with domains of the same group.  Group 0 is "no
+         * group": such domains share with each other only when Xen was
+         * booted with cbps=...,ungrouped=share.  A domain leaving a group
+         * first gets its own copy of every frame it holds.  -ESRCH: no
+         * such domain; -EINVAL: not a PV domU, or pad not 0; -ENOMEM: no
+         * memory for the copies (the group is set, call again).
+         */
+        struct {
+            uint16_t domid;
+            uint16_t pad[3];
+            uint32_t group;
+            uint32_t pad2;
+        } group;
         /* CBPS_OP_test_post: IN */
         struct {
             uint16_t domid;

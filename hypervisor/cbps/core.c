@@ -146,6 +146,11 @@ bool cbps_offer(struct domain *d, mfn_t from, mfn_t to, domid_t partner,
     bool posted = false;
     unsigned int i;
 
+    /* Only inside a sharing group, and below max-held=. */
+    if ( !cbps_may_share(d) ||
+         (cbps_opts.max_held && cbps_share_held(d) >= cbps_opts.max_held) )
+        return false;
+
     spin_lock(&cbps_lock);
     c = dom_cbps(d);
     /* No offers in shadow mode (live migration): commits are refused. */
@@ -250,11 +255,15 @@ static int cbps_commit(struct domain *d, const struct xen_cbps_op *op)
 
     rc = cbps_share_commit(d, op, &partner, &pmfn, &shared);
 
-    /* The frame is shared now: offer it to the guest that has its twin. */
+    /*
+     * The frame is shared now: offer it to the guest that has its twin,
+     * if the two are still in one group (join checks again).
+     */
     if ( !rc && partner != DOMID_INVALID &&
          (pd = rcu_lock_domain_by_id(partner)) != NULL )
     {
-        cbps_offer(pd, pmfn, shared, DOMID_INVALID, INVALID_MFN);
+        if ( cbps_same_group(d, pd) )
+            cbps_offer(pd, pmfn, shared, DOMID_INVALID, INVALID_MFN);
         rcu_unlock_domain(pd);
     }
     return rc;
@@ -373,6 +382,8 @@ static int cbps_register(struct domain *d, uint64_t gfn)
     {
         c->d = d;
         c->ring_pg = pg;
+        c->tokens = cbps_opts.call_rate;
+        c->refill = NOW();
         cbps_ring_prod_init(&c->ring, va);
         d->arch.pv.cbps = c;
         cbps_nr_registered++;
@@ -520,6 +531,94 @@ static void cbps_global_stats(struct cbps_global_stats *s)
     spin_unlock(&cbps_lock);
 }
 
+/*
+ * CBPS_OP_set_group.  The new group holds from now on: offers still in
+ * the guest's table are dropped, and a commit checks the group again.
+ * What the domain holds is unshared, whatever the groups: a frame it
+ * shares with its old group must not stay shared.
+ */
+static int cbps_set_group(const struct xen_cbps_op *op)
+{
+    struct domain *d;
+    struct cbps_domain *c;
+    unsigned int i, old;
+    int rc = 0;
+
+    if ( op->u.group.pad[0] || op->u.group.pad[1] || op->u.group.pad[2] ||
+         op->u.group.pad2 )
+        return -EINVAL;
+    d = rcu_lock_domain_by_id(op->u.group.domid);
+    if ( !d )
+        return -ESRCH;
+    if ( !is_pv_domain(d) || is_control_domain(d) ||
+         is_hardware_domain(d) || d == current->domain )
+    {
+        rcu_unlock_domain(d);
+        return -EINVAL;
+    }
+
+    spin_lock(&cbps_lock);
+    old = d->arch.pv.cbps_group;
+    ACCESS_ONCE(d->arch.pv.cbps_group) = op->u.group.group;
+    if ( old != op->u.group.group && (c = dom_cbps(d)) != NULL )
+        for ( i = 0; i < CBPS_OFFERS; i++ )
+            c->offer[i].used = false;
+    spin_unlock(&cbps_lock);
+
+    if ( old != op->u.group.group && cbps_share_held(d) )
+    {
+        domain_pause(d);
+        rc = cbps_share_regroup(d);
+        domain_unpause(d);
+    }
+    if ( old != op->u.group.group )
+        printk(XENLOG_G_INFO "cbps: %pd moved from sharing group %u to %u\n",
+               d, old, op->u.group.group);
+
+    rcu_unlock_domain(d);
+    return rc;
+}
+
+/*
+ * call-rate=: a guest's calls come out of a budget topped up rate times
+ * a second, at most a second's worth kept.  Every call is bounded, but
+ * takes cbps's global locks; the budget bounds what one guest can make
+ * the others wait.  Beyond it, -EBUSY.
+ */
+static bool cbps_throttle(struct domain *d)
+{
+    struct cbps_domain *c;
+    uint64_t add;
+    s_time_t now;
+    bool busy = false;
+
+    if ( !cbps_opts.call_rate || is_control_domain(d) )
+        return false;
+
+    spin_lock(&cbps_lock);
+    c = dom_cbps(d);
+    if ( c )
+    {
+        now = NOW();
+        add = (uint64_t)(now - c->refill) * cbps_opts.call_rate / SECONDS(1);
+        if ( add )
+        {
+            c->tokens = min_t(uint64_t, c->tokens + add, cbps_opts.call_rate);
+            c->refill = now;
+        }
+        if ( c->tokens )
+            c->tokens--;
+        else
+        {
+            c->share.throttled++;
+            busy = true;
+        }
+    }
+    spin_unlock(&cbps_lock);
+
+    return busy;
+}
+
 /* Sub-commands only the control domain may use. */
 static bool control_only(uint32_t cmd)
 {
@@ -531,6 +630,7 @@ static bool control_only(uint32_t cmd)
     case CBPS_OP_census:
     case CBPS_OP_scan_info:
     case CBPS_OP_scan_set:
+    case CBPS_OP_set_group:
         return true;
     default:
         return false;
@@ -554,6 +654,8 @@ long cbps_memory_op(XEN_GUEST_HANDLE_PARAM(void) arg)
         rc = -EINVAL;
     else if ( control_only(op.cmd) && !is_control_domain(currd) )
         rc = -EPERM;
+    else if ( op.cmd != CBPS_OP_query && cbps_throttle(currd) )
+        rc = -EBUSY;
     else switch ( op.cmd )
     {
     case CBPS_OP_query:
@@ -625,6 +727,10 @@ long cbps_memory_op(XEN_GUEST_HANDLE_PARAM(void) arg)
         copy_back = !rc;
         break;
 
+    case CBPS_OP_set_group:
+        rc = cbps_set_group(&op);
+        break;
+
     case CBPS_OP_test_post:
         if ( op.u.test.pad )
             rc = -EINVAL;
@@ -692,9 +798,17 @@ static int __init cf_check cbps_init(void)
     register_keyhandler('B', cbps_dump, "dump cbps page-sharing state", 1);
 
     if ( cbps_opts.enabled )
+    {
         printk(XENLOG_INFO "cbps: on, interface %u.%u, max-domains %u\n",
                CBPS_VERSION_MAJOR(CBPS_INTERFACE_VERSION),
                CBPS_VERSION_MINOR(CBPS_INTERFACE_VERSION), cbps_opts.max_domains);
+        printk(XENLOG_INFO "cbps: ungrouped domains %s; guest calls %u/s%s; "
+               "max-held %u%s\n",
+               cbps_opts.ungrouped_share ? "share with each other"
+                                         : "share with nobody",
+               cbps_opts.call_rate, cbps_opts.call_rate ? "" : " (no limit)",
+               cbps_opts.max_held, cbps_opts.max_held ? "" : " (no limit)");
+    }
     else
         printk(XENLOG_INFO "cbps: off (boot Xen with cbps=on to enable)\n");
 

@@ -101,6 +101,17 @@ struct cbps_index_entry *cbps_index_find(struct cbps_index *ix, uint64_t hash)
     return NULL;
 }
 
+struct cbps_index_entry *cbps_index_find_next(struct cbps_index *ix,
+                                              const struct cbps_index_entry *e)
+{
+    uint32_t i;
+
+    for ( i = e->next; i != CBPS_INDEX_NIL; i = ix->ent[i].next )
+        if ( ix->ent[i].hash == e->hash && ix->ent[i].kind == CBPS_IK_CONTENT )
+            return &ix->ent[i];
+    return NULL;
+}
+
 /* Drop the entries above hi and rebuild the chains, in place. */
 static void shrink_to(struct cbps_index *ix, uint64_t hi)
 {

@@ -82,6 +82,10 @@ static inline bool cbps_index_covers(const struct cbps_index *ix,
 struct cbps_index_entry *cbps_index_find(struct cbps_index *ix,
                                          uint64_t hash);
 
+/* The next CONTENT entry after e with e's hash, or NULL. */
+struct cbps_index_entry *cbps_index_find_next(struct cbps_index *ix,
+                                              const struct cbps_index_entry *e);
+
 /*
  * Count one frame of domid, of the given kind, with content hash, found
  * at mfn.  Memory stays

@@ -4,6 +4,7 @@
  *
  *   cbps=<bool>[,max-domains=<n>][,rate=<n>][,interval=<ms>]
  *        [,zero=<bool>][,stable=<bool>][,share=<bool>][,pool=<size>]
+ *        [,ungrouped=share|isolate][,call-rate=<n>][,max-held=<n>]
  *
  * Only an explicit boolean turns cbps on: sub-options alone leave it off,
  * as with Xen's other feature flags.  This file uses nothing but Xen's
@@ -87,6 +88,10 @@ static const struct {
     { "rate", 0, CBPS_RATE_LIMIT, offsetof(struct cbps_opts, rate) },
     { "interval", 0, CBPS_INTERVAL_LIMIT,
       offsetof(struct cbps_opts, interval) },
+    { "call-rate", 0, CBPS_CALL_RATE_LIMIT,
+      offsetof(struct cbps_opts, call_rate) },
+    { "max-held", 0, CBPS_MAX_HELD_LIMIT,
+      offsetof(struct cbps_opts, max_held) },
 };
 
 static const struct {
@@ -145,6 +150,18 @@ static void parse_item(struct cbps_opts *o, const char *s, const char *e,
         if ( !parse_pool(v, e, &o->pool_mb) )
             set_err(err, errlen, rc,
                     "pool needs a power of two from 2M to 1G, not", s, e);
+        return;
+    }
+    /* Words, not a boolean: which way "on" goes would be anyone's guess. */
+    if ( (v = value_of("ungrouped", s, e)) != NULL )
+    {
+        if ( e - v == 5 && !strncmp(v, "share", 5) )
+            o->ungrouped_share = true;
+        else if ( e - v == 7 && !strncmp(v, "isolate", 7) )
+            o->ungrouped_share = false;
+        else
+            set_err(err, errlen, rc, "ungrouped needs share or isolate, not",
+                    s, e);
         return;
     }
     for ( i = 0; i < ARRAY_SIZE(bool_opts); i++ )

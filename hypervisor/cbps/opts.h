@@ -18,6 +18,9 @@
 #define CBPS_POOL_DEFAULT           64          /* MiB reserved for shares */
 #define CBPS_POOL_MIN               2           /* one page of M2P */
 #define CBPS_POOL_MAX               1024        /* one L1 of the M2P */
+#define CBPS_CALL_RATE_DEFAULT      20000       /* guest calls a second */
+#define CBPS_CALL_RATE_LIMIT        10000000
+#define CBPS_MAX_HELD_LIMIT         268435456   /* frames: 1 TiB */
 
 struct cbps_opts {
     bool enabled;               /* cbps=<bool> */
@@ -28,6 +31,11 @@ struct cbps_opts {
     unsigned int rate;          /* rate=<0..CBPS_RATE_LIMIT>, 0 = no scan */
     unsigned int interval;      /* interval=<0..CBPS_INTERVAL_LIMIT> ms */
     unsigned int pool_mb;       /* pool=<size>: a power of two, 2M..1G */
+    bool ungrouped_share;       /* ungrouped=share|isolate (isolate) */
+    unsigned int call_rate;     /* call-rate=<n>: a guest's calls a second,
+                                   0 = no limit */
+    unsigned int max_held;      /* max-held=<n>: shared frames one domain
+                                   may hold, 0 = no limit */
 };
 
 /* The defaults: Xen's cbps_opts starts as this, and so does every parse. */
@@ -40,6 +48,9 @@ struct cbps_opts {
     .rate = CBPS_RATE_DEFAULT,                  \
     .interval = CBPS_INTERVAL_DEFAULT,          \
     .pool_mb = CBPS_POOL_DEFAULT,               \
+    .ungrouped_share = false,                   \
+    .call_rate = CBPS_CALL_RATE_DEFAULT,        \
+    .max_held = 0,                              \
 }
 
 void cbps_opts_default(struct cbps_opts *o);

@@ -297,6 +297,10 @@ int cbps_domain_create(struct domain *d)
     struct cbps_view *v;
     int rc;
 
+    /* Every PV domain: share.c lists what it holds there. */
+    if ( is_pv_domain(d) )
+        INIT_LIST_HEAD(&d->arch.pv.cbps_holds);
+
     if ( !cbps_pool_frames() || is_idle_domain(d) || !is_pv_domain(d) ||
          d->domain_id >= DOMID_FIRST_RESERVED )
         return 0;

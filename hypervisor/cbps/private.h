@@ -35,6 +35,8 @@ struct cbps_declined {
 
 struct cbps_domain {
     struct domain *d;
+    uint32_t tokens;            /* call-rate= budget left */
+    s_time_t refill;            /* when tokens were last topped up */
     struct page_info *ring_pg;
     struct cbps_ring_prod ring;
     uint32_t next_seq;          /* seq of the next test entry */
@@ -56,6 +58,28 @@ extern spinlock_t cbps_lock;
 extern unsigned int cbps_nr_registered;
 
 struct cbps_domain *dom_cbps(const struct domain *d);
+
+/*
+ * Sharing groups (issue 8).  A domain shares only with domains of its
+ * own group; domains in no group (0) share with each other only with
+ * cbps=...,ungrouped=share.  Read without a lock: a commit checks again
+ * against the shared frame's group under share_lock.
+ */
+static inline unsigned int cbps_group(const struct domain *d)
+{
+    return is_pv_domain(d) ? ACCESS_ONCE(d->arch.pv.cbps_group) : 0;
+}
+
+static inline bool cbps_may_share(const struct domain *d)
+{
+    return cbps_group(d) || cbps_opts.ungrouped_share;
+}
+
+static inline bool cbps_same_group(const struct domain *a,
+                                   const struct domain *b)
+{
+    return cbps_may_share(a) && cbps_group(a) == cbps_group(b);
+}
 
 /* core.c: offers (cbps_lock). */
 bool cbps_offer(struct domain *d, mfn_t from, mfn_t to, domid_t partner,

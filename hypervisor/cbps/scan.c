@@ -263,7 +263,9 @@ static enum cmp compare(struct cbps_index_entry *e, const void *va,
  * yet; else, when the index's identical sample belongs to another domain,
  * that domain is offered to make its frame a new shared frame, and d gets
  * its offer once it has.  Twins inside one domain are not shared: a
- * domain sees one pfn for each shared frame (pool.c).
+ * domain sees one pfn for each shared frame (pool.c).  Only domains of
+ * one sharing group share (issue 8): the twin is of d's group, and so
+ * is the shared frame.
  */
 static void propose(struct domain *d, unsigned long mfn, const void *va,
                     uint64_t h, const struct cbps_index_entry *twin)
@@ -271,7 +273,7 @@ static void propose(struct domain *d, unsigned long mfn, const void *va,
     struct domain *td;
     mfn_t s;
 
-    if ( !VALID_M2P(get_gpfn_from_mfn(mfn)) )
+    if ( !cbps_may_share(d) || !VALID_M2P(get_gpfn_from_mfn(mfn)) )
         return;
 
     s = cbps_share_lookup(h, va, d);
@@ -283,7 +285,7 @@ static void propose(struct domain *d, unsigned long mfn, const void *va,
 
     /* A new shared frame needs a free frame of the pool. */
     if ( twin && twin->domid != d->domain_id && cbps_pool_free_frames() &&
-         (td = snap_domain(twin->domid)) != NULL &&
+         (td = snap_domain(twin->domid)) != NULL && cbps_same_group(d, td) &&
          VALID_M2P(get_gpfn_from_mfn(twin->mfn)) )
         cbps_offer(td, _mfn(twin->mfn), _mfn(twin->mfn), d->domain_id,
                    _mfn(mfn));
@@ -297,6 +299,31 @@ uint64_t cbps_scan_hash(const void *va)
 uint64_t cbps_scan_cycle(void)
 {
     return ACCESS_ONCE(scan.info.cycles);
+}
+
+/*
+ * The index keeps one sample a (content, domain), and the first one found
+ * may be of another sharing group: look for one of d's group, comparing
+ * bytes again.  Costs compares only where groups keep equal pages apart.
+ */
+static bool group_twin(struct cbps_index_entry *e, const void *va,
+                       uint64_t h, const struct domain *d, unsigned long mfn,
+                       struct cbps_index_entry *twin)
+{
+    const struct domain *ed;
+
+    while ( (e = cbps_index_find_next(&scan.ix, e)) != NULL )
+    {
+        if ( e->domid == d->domain_id ||
+             (ed = snap_domain(e->domid)) == NULL || !cbps_same_group(d, ed) )
+            continue;
+        if ( compare(e, va, h, d, mfn) == CMP_IDENTICAL )
+        {
+            *twin = *e;
+            return true;
+        }
+    }
+    return false;
 }
 
 /* Hash one frame of s->d and count it.  Returns false if not hashed. */
@@ -349,6 +376,12 @@ static bool scan_frame(unsigned long mfn, struct snap *s)
         case CMP_IDENTICAL:
             scan.info.identical++;
             twin = *e;
+            if ( cbps_opts.share && twin.domid != s->d->domain_id &&
+                 cbps_may_share(s->d) &&
+                 (!snap_domain(twin.domid) ||
+                  !cbps_same_group(s->d, snap_domain(twin.domid))) &&
+                 !group_twin(e, va, h, s->d, mfn, &twin) )
+                twin.domid = DOMID_INVALID;
             break;
         case CMP_COLLISION:
             scan.info.collisions++;

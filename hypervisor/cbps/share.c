@@ -70,6 +70,8 @@ struct cbps_pte {
 
 struct holder {
     struct holder *next;
+    struct list_head dlist;     /* d->arch.pv.cbps_holds */
+    struct share *sh;
     struct domain *d;           /* dropped in relinquish before d goes */
     paddr_t p2m_ma;             /* machine address of d's p2m[pfn] */
     unsigned long pfn;          /* d's pfn for S: its M2P view says so */
@@ -86,6 +88,7 @@ struct share {
     unsigned int nr_holders;
     bool hashed;                /* in by_hash: its contents are in */
     bool closing;               /* last holder leaving: no new holders */
+    unsigned int group;         /* the sharing group of its holders */
     struct holder *holders;
 };
 
@@ -247,6 +250,17 @@ static void unlink_share(struct share *sh)
     cbps_nr_shares--;
 }
 
+static void link_holder(struct share *sh, struct holder *h)
+{
+    h->sh = sh;
+    h->next = sh->holders;
+    sh->holders = h;
+    sh->nr_holders++;
+    nr_holders++;
+    list_add_tail(&h->dlist, &h->d->arch.pv.cbps_holds);
+    h->d->arch.pv.cbps_held[h->kind]++;
+}
+
 static void unlink_holder(struct share *sh, struct holder *h)
 {
     struct holder **p;
@@ -256,6 +270,25 @@ static void unlink_holder(struct share *sh, struct holder *h)
     *p = h->next;
     sh->nr_holders--;
     nr_holders--;
+    list_del(&h->dlist);
+    h->d->arch.pv.cbps_held[h->kind]--;
+}
+
+/* Shared frames d holds now. */
+static unsigned long held_by(const struct domain *d)
+{
+    const unsigned long *n = d->arch.pv.cbps_held;
+
+    if ( !is_pv_domain(d) )
+        return 0;
+    BUILD_BUG_ON(ARRAY_SIZE(d->arch.pv.cbps_held) != CBPS_KIND_ANON + 1);
+    return n[CBPS_KIND_OTHER] + n[CBPS_KIND_IMAGE] + n[CBPS_KIND_CACHE] +
+           n[CBPS_KIND_ANON];
+}
+
+unsigned long cbps_share_held(const struct domain *d)
+{
+    return held_by(d);
 }
 
 static bool is_share_frame(mfn_t m)
@@ -336,14 +369,15 @@ static bool memo_find(const struct domain *d, mfn_t s, mfn_t *n)
 /* Why commits are refused: counted, and the first few printed. */
 enum refusal {
     R_OFFER, R_GONE, R_PTE, R_P2M, R_REFS, R_DIFF, R_SHARE, R_NOMEM,
-    R_PAUSE, R_POOL, R_PAGING, R_NR
+    R_PAUSE, R_POOL, R_PAGING, R_GROUP, R_CAP, R_NR
 };
 static const char *const refusal_name[R_NR] = {
     [R_OFFER] = "not offered", [R_GONE] = "frame gone",
     [R_PTE] = "entry", [R_P2M] = "p2m entry", [R_REFS] = "other references",
     [R_DIFF] = "contents differ", [R_SHARE] = "share closed",
     [R_NOMEM] = "no memory", [R_PAUSE] = "pause", [R_POOL] = "pool full",
-    [R_PAGING] = "shadow mode",
+    [R_PAGING] = "shadow mode", [R_GROUP] = "sharing group",
+    [R_CAP] = "max-held",
 };
 static unsigned long refusals[R_NR];
 
@@ -725,12 +759,17 @@ static int join(struct domain *d, mfn_t m, mfn_t s, struct holder *h,
         refuse(d, R_SHARE, rc, m, 0, mfn_x(s));
         goto undo;
     }
+    /* The control domain may have moved d since the offer. */
+    rc = -EPERM;
+    if ( !cbps_may_share(d) || sh->group != cbps_group(d) )
+    {
+        spin_unlock(&share_lock);
+        refuse(d, R_GROUP, rc, m, sh->group, cbps_group(d));
+        goto undo;
+    }
     h->leaving = true;          /* not usable until switched */
     memo_forget(d, s);          /* a copy d had of s is not d's s any more */
-    h->next = sh->holders;
-    sh->holders = h;
-    sh->nr_holders++;
-    nr_holders++;
+    link_holder(sh, h);
     spin_unlock(&share_lock);
 
     cbps_m2p_set(d, s, h->pfn);
@@ -790,6 +829,7 @@ static int convert(struct domain *d, mfn_t m, struct holder *h, mfn_t *out)
         return refuse(d, R_POOL, -ENOSPC, m, 0, cbps_pool_frames());
     }
     sh->mfn = page_to_mfn(spg);
+    sh->group = cbps_group(d);
 
     /* Findable by MFN (join needs it), not by contents until it has them. */
     spin_lock(&share_lock);
@@ -843,6 +883,10 @@ int cbps_share_commit(struct domain *d, const struct xen_cbps_op *op,
     /* Shadow mode (log-dirty) cannot map shared frames. */
     if ( paging_mode_enabled(d) )
         return refuse(d, R_PAGING, -EBUSY, m, 0, d->arch.paging.mode);
+    if ( !cbps_may_share(d) )
+        return refuse(d, R_GROUP, -EPERM, m, 0, cbps_group(d));
+    if ( cbps_opts.max_held && held_by(d) >= cbps_opts.max_held )
+        return refuse(d, R_CAP, -ENOSPC, m, 0, held_by(d));
 
     pg = mfn_to_page(m);
     if ( !get_page(pg, d) )
@@ -915,7 +959,7 @@ mfn_t cbps_share_lookup(uint64_t h, const void *va, struct domain *d)
         const void *sva;
         bool same;
 
-        if ( sh->hash != h || sh->closing )
+        if ( sh->hash != h || sh->closing || sh->group != cbps_group(d) )
             continue;
         sva = map_domain_page(sh->mfn);
         same = !memcmp(sva, va, PAGE_SIZE);
@@ -1002,7 +1046,7 @@ static int unshare(struct domain *d, mfn_t s, mfn_t *out)
 {
     struct share *sh;
     struct holder *h;
-    bool last;
+    bool last, gone;
     int rc;
 
     spin_lock(&share_lock);
@@ -1031,9 +1075,15 @@ static int unshare(struct domain *d, mfn_t s, mfn_t *out)
         return rc;
     }
 
+    /*
+     * Whether the share is gone is decided under the lock: another
+     * holder unsharing S at the same time may free it the moment we let
+     * go (two guests writing one shared page freed it twice).
+     */
     spin_lock(&share_lock);
     unlink_holder(sh, h);
-    if ( !sh->nr_holders )
+    gone = !sh->nr_holders;
+    if ( gone )
         unlink_share(sh);
     memo_put(d, s, *out);
     if ( last )
@@ -1042,7 +1092,7 @@ static int unshare(struct domain *d, mfn_t s, mfn_t *out)
         cow_breaks++;
     spin_unlock(&share_lock);
 
-    if ( !sh->nr_holders )
+    if ( gone )
         free_share(sh);
     xfree(h);
 
@@ -1269,7 +1319,7 @@ int cbps_guest_remove_page(struct domain *d, unsigned long *gmfn)
     struct holder *h;
     intpte_t cur;
     unsigned int i;
-    bool mapped = false;
+    bool mapped = false, gone;
     mfn_t s = _mfn(*gmfn), n;
     int rc;
 
@@ -1312,10 +1362,11 @@ int cbps_guest_remove_page(struct domain *d, unsigned long *gmfn)
     cbps_m2p_set(d, s, INVALID_M2P_ENTRY);
     spin_lock(&share_lock);
     unlink_holder(sh, h);
-    if ( !sh->nr_holders )
+    gone = !sh->nr_holders;
+    if ( gone )
         unlink_share(sh);
     spin_unlock(&share_lock);
-    if ( !sh->nr_holders )
+    if ( gone )
         free_share(sh);
     xfree(h);
     return 0;
@@ -1324,22 +1375,23 @@ int cbps_guest_remove_page(struct domain *d, unsigned long *gmfn)
 int cbps_share_unshare_all(struct domain *d, uint64_t *left)
 {
     unsigned int i, done = 0;
-    uint64_t held = 0;
+    uint64_t held;
     mfn_t todo[UNSHARE_BATCH], n;
+    const struct holder *h;
     int rc = 0;
 
-    spin_lock(&share_lock);
-    for ( i = 0; i < BUCKETS; i++ )
-    {
-        const struct share *sh;
+    *left = 0;
+    if ( !is_pv_domain(d) )
+        return 0;
 
-        for ( sh = by_mfn[i]; sh; sh = sh->mnext )
-            if ( find_holder(sh, d) )
-            {
-                if ( done < UNSHARE_BATCH )
-                    todo[done++] = sh->mfn;
-                held++;
-            }
+    /* A batch of d's own holds: the cost is in what d holds, bounded. */
+    spin_lock(&share_lock);
+    held = held_by(d);
+    list_for_each_entry ( h, &d->arch.pv.cbps_holds, dlist )
+    {
+        if ( done == UNSHARE_BATCH )
+            break;
+        todo[done++] = h->sh->mfn;
     }
     spin_unlock(&share_lock);
 
@@ -1395,6 +1447,16 @@ int cbps_domain_suspend(struct domain *d)
 }
 
 /*
+ * The control domain moved d to another sharing group: what d shares
+ * with its old group must not stay shared (a frame d holds is readable,
+ * through timing, by every other holder).
+ */
+int cbps_share_regroup(struct domain *d)
+{
+    return unshare_everything(d, "leave its sharing group");
+}
+
+/*
  * Live migration puts a PV guest in shadow mode (log-dirty), whose
  * shadows of the guest's L1s take references as the guest: a frame of the
  * share domain cannot be shadowed.  So the guest unshares everything
@@ -1413,37 +1475,25 @@ int cbps_log_dirty_enable(struct domain *d)
 void cbps_share_relinquish(struct domain *d)
 {
     struct share *freed = NULL, *sh;
+    struct holder *h, *tmp;
     unsigned int i;
 
     audit(d, "dying");
-    if ( !cbps_nr_shares )
+    if ( !cbps_nr_shares || !is_pv_domain(d) )
         return;
 
     spin_lock(&share_lock);
-    for ( i = 0; i < BUCKETS; i++ )
+    list_for_each_entry_safe ( h, tmp, &d->arch.pv.cbps_holds, dlist )
     {
-        struct share **p = &by_mfn[i];
-
-        while ( (sh = *p) != NULL )
-        {
-            struct holder *h = find_holder(sh, d);
-
-            if ( h )
-            {
-                ev('D', d, sh->mfn, sh->mfn);
-                unlink_holder(sh, h);
-                xfree(h);
-            }
-            /* A share being formed has no holder yet: not d's to free. */
-            if ( !h || sh->nr_holders )
-            {
-                p = &sh->mnext;
-                continue;
-            }
-            unlink_share(sh);   /* also unlinks it from by_mfn[i] */
-            sh->mnext = freed;
-            freed = sh;
-        }
+        sh = h->sh;
+        ev('D', d, sh->mfn, sh->mfn);
+        unlink_holder(sh, h);
+        xfree(h);
+        if ( sh->nr_holders )
+            continue;
+        unlink_share(sh);
+        sh->mnext = freed;
+        freed = sh;
     }
     for ( i = 0; i < nr_paused; i++ )
         if ( paused[i] == d->domain_id )
@@ -1462,9 +1512,6 @@ void cbps_share_relinquish(struct domain *d)
 int cbps_share_info(struct domain *d, struct cbps_share_stats *s)
 {
     const struct cbps_domain *c;
-    uint64_t held = 0, kinds[CBPS_KIND_ANON + 1] = {};
-    const struct holder *h;
-    unsigned int i;
 
     spin_lock(&cbps_lock);
     c = dom_cbps(d);
@@ -1474,25 +1521,15 @@ int cbps_share_info(struct domain *d, struct cbps_share_stats *s)
     if ( !c )
         return -ENOENT;
 
+    /* Counts kept as holds come and go: a guest's query costs O(1). */
     spin_lock(&share_lock);
-    for ( i = 0; i < BUCKETS; i++ )
-    {
-        const struct share *sh;
-
-        for ( sh = by_mfn[i]; sh; sh = sh->mnext )
-            if ( (h = find_holder(sh, d)) != NULL )
-            {
-                held++;
-                kinds[h->kind]++;
-            }
-    }
     s->paused = is_paused(d);
+    s->held = held_by(d);
+    s->held_image = d->arch.pv.cbps_held[CBPS_KIND_IMAGE];
+    s->held_cache = d->arch.pv.cbps_held[CBPS_KIND_CACHE];
+    s->held_anon = d->arch.pv.cbps_held[CBPS_KIND_ANON];
     spin_unlock(&share_lock);
-    s->held = held;
-    s->held_image = kinds[CBPS_KIND_IMAGE];
-    s->held_cache = kinds[CBPS_KIND_CACHE];
-    s->held_anon = kinds[CBPS_KIND_ANON];
-    s->pad = 0;
+    s->group = cbps_group(d);
     return 0;
 }
 

@@ -26,6 +26,15 @@ mfn_t cbps_share_lookup(uint64_t h, const void *va, struct domain *d);
 int cbps_share_commit(struct domain *d, const struct xen_cbps_op *op,
                       domid_t *partner, mfn_t *partner_mfn, mfn_t *shared);
 
+/* Shared frames d holds now (for max-held=). */
+unsigned long cbps_share_held(const struct domain *d);
+
+/*
+ * d moved to another sharing group: it gets its own copy of everything
+ * it holds (d paused by the caller).  0, or -ENOMEM with frames left.
+ */
+int cbps_share_regroup(struct domain *d);
+
 /* CBPS_OP_unshare_all: give d its own copy of up to a batch of frames. */
 int cbps_share_unshare_all(struct domain *d, uint64_t *left);
 

@@ -120,6 +120,33 @@ static void kind_fn(void *arg, struct cbps_index_entry *e,
         kind_bad++;
 }
 
+/*
+ * Sharing groups: the scanner walks every domain's sample of one content
+ * to find one of the right group.  Each exactly once, other contents in
+ * the same chain and non-candidates skipped.
+ */
+static void test_find_next(void)
+{
+    struct cbps_index_entry *e;
+    unsigned int seen = 0, n = 0;
+
+    setup(64);
+    cbps_index_add(&ix, 7, 1, CBPS_IK_CONTENT, 10);
+    cbps_index_add(&ix, 7 + 64, 2, CBPS_IK_CONTENT, 11); /* same chain */
+    cbps_index_add(&ix, 7, 2, CBPS_IK_CONTENT, 12);
+    cbps_index_add(&ix, 7, 3, CBPS_IK_UNSTABLE, 13);     /* no candidate */
+    cbps_index_add(&ix, 7, 4, CBPS_IK_CONTENT, 14);
+    cbps_index_add(&ix, 7, 4, CBPS_IK_CONTENT, 15);      /* same domain */
+    for ( e = cbps_index_find(&ix, 7); e; e = cbps_index_find_next(&ix, e) )
+    {
+        CHECK(e->hash == 7 && e->kind == CBPS_IK_CONTENT);
+        seen |= 1u << e->domid;
+        n++;
+    }
+    CHECK(n == 3 && seen == ((1u << 1) | (1u << 2) | (1u << 4)));
+    CHECK(cbps_index_find_next(&ix, cbps_index_find(&ix, 7 + 64)) == NULL);
+}
+
 static void test_kinds(void)
 {
     setup(64);
@@ -272,6 +299,7 @@ int main(void)
     test_sizing();
     test_identical();
     test_walk_groups();
+    test_find_next();
     test_kinds();
     test_distinct_overflow();
     test_chain_collisions();

@@ -160,6 +160,40 @@ static void test_pool_option(void)
     CHECK(o.pool_mb == CBPS_POOL_DEFAULT);
 }
 
+static void test_isolation_options(void)
+{
+    struct cbps_opts o;
+
+    /* Safe by default: ungrouped domains share with nobody. */
+    cbps_opts_default(&o);
+    CHECK(!o.ungrouped_share);
+    CHECK(o.call_rate == CBPS_CALL_RATE_DEFAULT && o.max_held == 0);
+
+    CHECK(parse(&o, "on,share=on,ungrouped=share") == 0 && o.ungrouped_share);
+    CHECK(parse(&o, "ungrouped=share,ungrouped=isolate") == 0);
+    CHECK(!o.ungrouped_share);
+
+    /* Only the two words: a boolean would leave its meaning to guess. */
+    CHECK(parse(&o, "on,ungrouped=on") == -EINVAL && !o.ungrouped_share);
+    CHECK(strcmp(err, "ungrouped needs share or isolate, not "
+                 "'ungrouped=on'") == 0);
+    CHECK(parse(&o, "ungrouped=shared") == -EINVAL && !o.ungrouped_share);
+    CHECK(parse(&o, "ungrouped=shar") == -EINVAL && !o.ungrouped_share);
+    CHECK(parse(&o, "ungrouped=") == -EINVAL);
+    CHECK(parse(&o, "ungrouped") == -EINVAL);
+
+    CHECK(parse(&o, "call-rate=0,max-held=4096") == 0);
+    CHECK(o.call_rate == 0 && o.max_held == 4096);
+    CHECK(parse(&o, "call-rate=10000000,max-held=268435456") == 0);
+    CHECK(o.call_rate == 10000000 && o.max_held == 268435456);
+    CHECK(parse(&o, "call-rate=10000001") == -EINVAL);
+    CHECK(o.call_rate == CBPS_CALL_RATE_DEFAULT);
+    CHECK(parse(&o, "max-held=268435457") == -EINVAL && o.max_held == 0);
+    CHECK(strcmp(err, "max-held needs a number from 0 to 268435456, not "
+                 "'max-held=268435457'") == 0);
+    CHECK(parse(&o, "max-held=-1") == -EINVAL && o.max_held == 0);
+}
+
 static void test_small_error_buffer(void)
 {
     struct cbps_opts o;
@@ -181,6 +215,7 @@ int main(void)
     test_unknown_and_empty();
     test_scan_options();
     test_pool_option();
+    test_isolation_options();
     test_small_error_buffer();
     return check_report("opts");
 }

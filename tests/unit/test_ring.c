@@ -47,12 +47,16 @@ static void test_layout(void)
     CHECK(offsetof(struct cbps_ring, ent) == 64);
     CHECK(sizeof(struct cbps_ring) <= 4096);
     CHECK((CBPS_RING_ENTRIES & (CBPS_RING_ENTRIES - 1)) == 0);
-    CHECK(sizeof(struct xen_cbps_op) == 8 + 136);
+    CHECK(sizeof(struct xen_cbps_op) == 8 + 144);
     CHECK(offsetof(struct xen_cbps_op, u) == 8);
     /* Interface 1.1: commit.kind took commit.pad's place. */
     CHECK(offsetof(struct xen_cbps_op, u.commit.kind) == 8 + 28);
-    CHECK(sizeof(struct cbps_share_stats) == 16 * 8);
+    CHECK(sizeof(struct cbps_share_stats) == 17 * 8);
     CHECK(offsetof(struct cbps_share_stats, held_anon) == 14 * 8);
+    /* Interface 1.2: the group took pad's place; throttled at the end. */
+    CHECK(offsetof(struct cbps_share_stats, group) == 11 * 8 + 4);
+    CHECK(offsetof(struct cbps_share_stats, throttled) == 16 * 8);
+    CHECK(offsetof(struct xen_cbps_op, u.group.group) == 8 + 8);
     CHECK(sizeof(struct cbps_dom_stats) == 7 * 8);
     CHECK(sizeof(struct cbps_global_stats) == 16 + 3 * 8);
 }

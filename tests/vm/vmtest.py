@@ -30,26 +30,34 @@ OUT = os.path.join(BUILD, 'out')
 
 # Per scenario: extra Xen arguments, the hypervisor it boots (ours, or
 # Debian's stock build, which has no cbps), and memory (QEMU, dom0) in MiB.
+# SHARE: sharing on, scanning fast, and every guest sharing with every
+# other (ungrouped=share: the administrator's opt-in; the groups scenario
+# tests sharing groups and the safe default, ungrouped=isolate).
+SCAN = 'cbps=on,rate=50000,interval=0'
+SHARE = SCAN + ',share=on,ungrouped=share'
 SCENARIOS = {
     'ring': ('cbps=on,max-domains=3,frobnicate', 'xen', 2048, 512),
     'off': ('', 'xen', 2048, 512),
     'stock': ('cbps=on', 'xen-stock', 2048, 512),
     # Three 128 MiB dumps sit in dom0's tmpfs for the offline recount.
-    'census': ('cbps=on,rate=50000,interval=0', 'xen', 3072, 1024),
-    'share': ('cbps=on,rate=50000,interval=0,share=on dom0_mem=512M,max:1024M',
-              'xen', 1024, 512),
-    'cowbench': ('cbps=on,rate=50000,interval=0,share=on', 'xen', 1024, 512),
-    'torture': ('cbps=on,rate=50000,interval=0,share=on', 'xen', 1024, 512),
-    'demo': ('cbps=on,rate=50000,interval=0,share=on', 'xen', 2048, 512),
+    'census': (SCAN, 'xen', 3072, 1024),
+    'share': (SHARE + ' dom0_mem=512M,max:1024M', 'xen', 1024, 512),
+    'cowbench': (SHARE, 'xen', 1024, 512),
+    'torture': (SHARE, 'xen', 1024, 512),
+    # Groups set from dom0, as an administrator would.
+    'demo': (SCAN + ',share=on', 'xen', 2048, 512),
     # XPTI forced on for guests: its per-CPU root tables must carry each
     # guest's own M2P view too (AMD CPUs, like QEMU's, have it off).
-    'anypfn': ('cbps=on,rate=50000,interval=0,share=on xpti=domu', 'xen',
-               2048, 512),
+    'anypfn': (SHARE + ' xpti=domu', 'xen', 2048, 512),
     'bench': ('cbps=on', 'xen', 2048, 512),
-    'pool': ('cbps=on,rate=50000,interval=0,share=on,pool=2M', 'xen', 1024,
-             512),
+    'pool': (SHARE + ',pool=2M', 'xen', 1024, 512),
     'nopool': ('cbps=on,share=on,pool=1G', 'xen', 1024, 512),
-    'anon': ('cbps=on,rate=50000,interval=0,share=on', 'xen', 1024, 512),
+    'anon': (SHARE, 'xen', 1024, 512),
+    # Groups 1 and 2 and an ungrouped guest, isolated by default; one
+    # guest may hold at most 1500 shared frames.
+    'groups': (SCAN + ',share=on,max-held=1500', 'xen', 2048, 512),
+    # A hostile guest's isolation probes and fuzzer next to an honest one.
+    'hostile': (SHARE, 'xen', 2048, 512),
 }
 
 # -cpu max,-smap (PLATFORM.md) runs 4x faster, but dom0 programs died with
@@ -238,7 +246,7 @@ def main():
     ap.add_argument('scenarios', nargs='*',
                     default=['ring', 'off', 'stock', 'nopool', 'census',
                              'share', 'pool', 'anypfn', 'anon',
-                             'torture'])
+                             'torture', 'hostile'])
     ap.add_argument('--retries', type=int, default=2,
                     help='reruns after an infra or timeout failure')
     ap.add_argument('--timeout', type=int, default=900,

@@ -9,6 +9,7 @@
  *   cbps scan              the scanner's settings and counters
  *   cbps scan-set [rate=N] [interval=MS] [zero=on|off] [stable=on|off]
  *   cbps post DOMID COUNT  post COUNT test entries into DOMID's ring
+ *   cbps group DOMID GROUP put DOMID in sharing group GROUP (0: none)
  *
  * It talks to Xen directly through libxencall (privcmd), with the same
  * interface header the hypervisor and the guest module use.
@@ -45,8 +46,9 @@ static void usage(FILE *f)
 		"       cbps scan\n"
 		"       cbps scan-set [rate=N] [interval=MS] [zero=on|off] "
 		"[stable=on|off]\n"
-		"       cbps post DOMID COUNT   (COUNT from 1 to %u)\n",
-		CBPS_TEST_POST_MAX);
+		"       cbps post DOMID COUNT   (COUNT from 1 to %u)\n"
+		"       cbps group DOMID GROUP  (GROUP from 0, no group, to %u)\n",
+		CBPS_TEST_POST_MAX, UINT32_MAX);
 }
 
 /* Run *op; on failure return -errno. */
@@ -194,10 +196,11 @@ static int cmd_shares(void)
 	uint32_t next = 0;
 	int rc;
 
-	printf("%6s %8s %7s %7s %7s %9s %9s %8s %8s %8s %9s %9s %7s %s\n",
+	printf("%6s %8s %7s %7s %7s %9s %9s %8s %8s %8s %9s %9s %7s %6s %9s"
+	       " %s\n",
 	       "DOMID", "HELD", "ANON", "CACHE", "IMAGE", "OFFERED",
 	       "COMMITTED", "DECLINED", "REJECTED", "EXPIRED", "COW_BREAK",
-	       "TAKEBACK", "ENOMEM", "STATE");
+	       "TAKEBACK", "ENOMEM", "GROUP", "THROTTLED", "STATE");
 	while ((rc = next_domain(&next)) == 0) {
 		uint16_t domid = op->u.dom.domid;
 
@@ -211,10 +214,11 @@ static int cmd_shares(void)
 		printf("%6u %8" PRIu64 " %7" PRIu64 " %7" PRIu64 " %7" PRIu64
 		       " %9" PRIu64 " %9" PRIu64 " %8" PRIu64
 		       " %8" PRIu64 " %8" PRIu64 " %9" PRIu64 " %9" PRIu64
-		       " %7" PRIu64 " %s\n", domid, d->held, d->held_anon,
-		       d->held_cache, d->held_image, d->offered,
+		       " %7" PRIu64 " %6u %9" PRIu64 " %s\n", domid, d->held,
+		       d->held_anon, d->held_cache, d->held_image, d->offered,
 		       d->committed, d->declined, d->rejected, d->expired,
-		       d->cow_breaks, d->takebacks, d->enomem,
+		       d->cow_breaks, d->takebacks, d->enomem, d->group,
+		       d->throttled,
 		       d->paused ? "paused-no-memory" : "running");
 		kinds[0] += d->held_anon;
 		kinds[1] += d->held_cache;
@@ -399,6 +403,44 @@ static int cmd_post(const char *dom, const char *count)
 	return 0;
 }
 
+static int cmd_group(const char *dom, const char *group)
+{
+	unsigned long d, g;
+	int rc;
+
+	if (parse_ulong(dom, DOMID_FIRST_RESERVED - 1, &d) ||
+	    parse_ulong(group, UINT32_MAX, &g)) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	memset(op, 0, sizeof(*op));
+	op->u.group.domid = d;
+	op->u.group.group = g;
+	rc = call(CBPS_OP_set_group);
+	if (rc == -ESRCH) {
+		fprintf(stderr, "cbps: no domain %lu\n", d);
+		return EXIT_CALL;
+	}
+	if (rc == -EINVAL) {
+		fprintf(stderr, "cbps: domain %lu is not a PV guest that can "
+			"share\n", d);
+		return EXIT_CALL;
+	}
+	if (rc == -ENOMEM || rc == -EBUSY) {
+		fprintf(stderr, "cbps: domain %lu is in group %lu, but still "
+			"shares frames with its old group (%s): run this "
+			"again\n", d, g, strerror(-rc));
+		return EXIT_CALL;
+	}
+	if (rc)
+		return fail("group", rc);
+	if (g)
+		printf("domain %lu: sharing group %lu\n", d, g);
+	else
+		printf("domain %lu: no sharing group\n", d);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int rc;
@@ -414,7 +456,8 @@ int main(int argc, char **argv)
 	      (!strcmp(argv[1], "shares") && argc == 2) ||
 	      (!strcmp(argv[1], "scan") && argc == 2) ||
 	      (!strcmp(argv[1], "scan-set") && argc >= 3) ||
-	      (!strcmp(argv[1], "post") && argc == 4))) {
+	      (!strcmp(argv[1], "post") && argc == 4) ||
+	      (!strcmp(argv[1], "group") && argc == 4))) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
@@ -444,6 +487,8 @@ int main(int argc, char **argv)
 		rc = cmd_scan();
 	else if (!strcmp(argv[1], "scan-set"))
 		rc = cmd_scan_set(argc - 2, argv + 2);
+	else if (!strcmp(argv[1], "group"))
+		rc = cmd_group(argv[2], argv[3]);
 	else
 		rc = cmd_post(argv[2], argv[3]);
 

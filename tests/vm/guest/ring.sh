@@ -7,7 +7,7 @@ expect=$(arg cbps_expect)
 
 if insmod /cbps/cs.ko; then pass insmod; else fail insmod "exit $?"; fi
 check registered stat_is registered 1
-check interface stat_is interface 1.1
+check interface stat_is interface 1.2
 
 if wait_for 300 stat_ge test_entries "$expect"; then
 	pass entries-received

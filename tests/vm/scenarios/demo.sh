@@ -22,6 +22,13 @@ show "   files); each runs: insmod cs.ko"
 for g in g1 g2 g3; do
 	start_guest $g demo
 done
+show ""
+show "== sharing crosses the isolation between guests, so Xen shares only"
+show "   inside a sharing group (ungrouped guests share with nobody unless"
+show "   Xen was booted with cbps=...,ungrouped=share): one group for all three"
+for g in g1 g2 g3; do
+	run cbps group "$(domid $g)" 1
+done
 if wait_for 180 registered_is 3; then pass registered; else fail registered; fi
 free0=$(free_mib)
 run xl list
