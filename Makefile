@@ -20,7 +20,8 @@ setup:
 xen: setup
 	@scripts/build-xen.sh
 
-# cs.ko for each guest kernel: build/out/cs-KVER.ko.
+# cs.ko for each guest kernel: build/out/cs-KVER.ko; the VM test "hostile"'s
+# cbps_hostile.ko for the main one: build/out/cbps_hostile-KVER.ko.
 module: setup
 	@mkdir -p $(BUILD)/out
 	@for k in $$(cat $(BUILD)/kver $(BUILD)/kver-odd 2>/dev/null); do \
@@ -28,6 +29,10 @@ module: setup
 		$(MAKE) -s -C guest/cs_module KVER=$$k && \
 		cp guest/cs_module/cs.ko $(BUILD)/out/cs-$$k.ko || exit 1; \
 	done
+	@$(MAKE) -s -C tests/vm/hostile KVER=$(KVER) clean >/dev/null && \
+		$(MAKE) -s -C tests/vm/hostile KVER=$(KVER) && \
+		cp tests/vm/hostile/cbps_hostile.ko \
+			$(BUILD)/out/cbps_hostile-$(KVER).ko
 
 tool: setup
 	@mkdir -p $(BUILD)/out

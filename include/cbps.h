@@ -280,7 +280,14 @@ struct xen_cbps_op {
             uint16_t pad;
             uint32_t count;     /* 1 .. CBPS_TEST_POST_MAX */
         } test;
-        uint8_t raw[128];       /* fixes the size of the union */
+        /*
+         * Fixes the size of the op at 256 bytes for every 1.x interface:
+         * Xen copies the whole op back, so a member that outgrew the
+         * union would overwrite memory past a guest's op built for an
+         * older minor.  Members must stay within it (the layout test
+         * checks).
+         */
+        uint8_t raw[248];
     } u;
 };
 typedef struct xen_cbps_op xen_cbps_op_t;

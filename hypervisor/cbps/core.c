@@ -253,7 +253,20 @@ static int cbps_commit(struct domain *d, const struct xen_cbps_op *op)
     if ( !dom_cbps(d) )
         return -ENOENT;
 
+    /* Every refusal counts, bad arguments and offers never made too. */
     rc = cbps_share_commit(d, op, &partner, &pmfn, &shared);
+    spin_lock(&cbps_lock);
+    if ( dom_cbps(d) )
+    {
+        if ( rc )
+            dom_cbps(d)->share.rejected++;
+        else
+        {
+            dom_cbps(d)->share.committed++;
+            dom_cbps(d)->share.returned++;
+        }
+    }
+    spin_unlock(&cbps_lock);
 
     /*
      * The frame is shared now: offer it to the guest that has its twin,
@@ -345,6 +358,9 @@ static int cbps_register(struct domain *d, uint64_t gfn)
     /* dom0 maps foreign frames all the time: it never shares. */
     if ( is_control_domain(d) || is_hardware_domain(d) )
         return -EPERM;
+    /* Before anything is allocated: a guest may ask again and again. */
+    if ( ACCESS_ONCE(d->arch.pv.cbps) )
+        return -EEXIST;
 
     c = xzalloc(struct cbps_domain);
     if ( !c )

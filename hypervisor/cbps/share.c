@@ -934,13 +934,6 @@ int cbps_share_commit(struct domain *d, const struct xen_cbps_op *op,
         xfree(h);
  out_put:
     put_page(pg);
-    if ( rc )
-        COUNT(d, rejected);
-    else
-    {
-        COUNT(d, committed);
-        COUNT(d, returned);
-    }
     return rc;
 }
 

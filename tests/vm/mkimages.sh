@@ -33,6 +33,8 @@ mkdir -p "$g/cbps/scenarios"
 # Without debug info: 1.5 MiB of it would sit in every guest's page
 # cache, and the anypfn scenario measures what page cache shares.
 strip --strip-debug -o "$g/cbps/cs.ko" "$out/cs-$kver.ko"
+# The hostile guest's module (VM test "hostile"), test only.
+strip --strip-debug -o "$g/cbps/cbps_hostile.ko" "$out/cbps_hostile-$kver.ko"
 cp "$out/cbps-anoncow" "$out/cbps-anonheap" "$g/cbps/"
 # zram swap for the anonymous-memory tests (MADV_PAGEOUT).
 mkdir -p "$g/cbps/mod"

@@ -57,7 +57,7 @@ SCENARIOS = {
     # guest may hold at most 1500 shared frames.
     'groups': (SCAN + ',share=on,max-held=1500', 'xen', 2048, 512),
     # A hostile guest's isolation probes and fuzzer next to an honest one.
-    'hostile': (SHARE, 'xen', 2048, 512),
+    'hostile': (SCAN + ',share=on', 'xen', 2048, 512),
 }
 
 # -cpu max,-smap (PLATFORM.md) runs 4x faster, but dom0 programs died with
@@ -246,7 +246,7 @@ def main():
     ap.add_argument('scenarios', nargs='*',
                     default=['ring', 'off', 'stock', 'nopool', 'census',
                              'share', 'pool', 'anypfn', 'anon',
-                             'torture', 'hostile'])
+                             'torture', 'groups', 'hostile'])
     ap.add_argument('--retries', type=int, default=2,
                     help='reruns after an infra or timeout failure')
     ap.add_argument('--timeout', type=int, default=900,
