@@ -9,7 +9,7 @@ BUILD ?= $(CURDIR)/build
 KVER = $(shell cat $(BUILD)/kver)
 
 .PHONY: all setup xen module tool guest-kernel images unit vm check demo \
-	bench-scanner bench-cow \
+	bench-scanner bench-cow eval \
 	clean distclean
 
 all: images
@@ -71,6 +71,11 @@ bench-scanner: setup
 
 bench-cow: images
 	@python3 tests/vm/vmtest.py --show cowbench
+
+# The evaluation (issue 7): one VM boot per experiment, then
+# docs/EVALUATION.md and docs/eval/*.png from that run (about 40 min).
+eval: images
+	@scripts/eval.sh
 
 clean:
 	-$(MAKE) -s -C guest/cs_module KVER=$(KVER) clean

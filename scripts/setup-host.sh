@@ -7,6 +7,18 @@ set -euo pipefail
 
 stamp="$BUILD/.setup-host.stamp"
 want="v5"
+
+# make eval draws its plots with gnuplot: installed on its own too, so a
+# host set up before make eval existed gets it without redoing the rest.
+if ! command -v gnuplot >/dev/null 2>&1; then
+	log "host set-up: installing gnuplot-nox (make eval's plots)"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends gnuplot-nox >/dev/null 2>&1 || {
+		apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends gnuplot-nox >/dev/null
+	}
+fi
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -s "$BUILD/kver" ]; then
 	exit 0
 fi
@@ -21,7 +33,7 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
 	qemu-system-x86 busybox-static cpio xz-utils gzip kmod \
 	bison flex python3 gcc libc6-dev make dpkg-dev patch \
-	libxen-dev >/dev/null
+	libxen-dev gnuplot-nox >/dev/null
 
 # The guest and dom0 kernel: whatever linux-image-amd64 points at today.
 pkg=$(apt-cache depends linux-image-amd64 |

@@ -58,7 +58,24 @@ SCENARIOS = {
     'groups': (SCAN + ',share=on,max-held=1500', 'xen', 2048, 512),
     # A hostile guest's isolation probes and fuzzer next to an honest one.
     'hostile': (SCAN + ',share=on', 'xen', 2048, 512),
+    # make eval (scripts/eval.sh), never part of make check: one boot per
+    # experiment, each printing EVAL sample lines.  4 GiB: the content
+    # index (RAM/2000) then holds a cycle of these guests in one or two
+    # passes, which keeps the scan cycles, and make eval, short.
+    'eval-idle': (SHARE, 'xen', 4096, 512),
+    'eval-work': (SHARE, 'xen', 4096, 512),
+    'eval-userland': (SHARE, 'xen', 4096, 512),
+    'eval-random': (SHARE, 'xen', 4096, 512),
+    'eval-memsize': (SHARE, 'xen', 4096, 512),
+    # Overhead: Xen without cbps; cbps on (stopped, scanning, sharing) in
+    # one boot, the scanner at its default pace.
+    'eval-plain': ('', 'xen', 4096, 512),
+    'eval-overhead': ('cbps=on,share=on,ungrouped=share', 'xen', 4096, 512),
 }
+# The dom0 image a scenario boots when not build/out/dom0.cpio.gz: make
+# eval's carries its own guest images and scripts (tests/eval/mkimages.sh).
+DOM0_IMAGE = {s: os.path.join(BUILD, 'eval', 'img', 'dom0-eval.cpio.gz')
+              for s in SCENARIOS if s.startswith('eval-')}
 
 # -cpu max,-smap (PLATFORM.md) runs 4x faster, but dom0 programs died with
 # a bad TLS pointer in about 1 boot of 3 (with Debian's own Xen too, so
@@ -94,7 +111,8 @@ def qemu_cmd(name, log):
     if os.environ.get('CBPS_XEN_EXTRA'):
         xen_args += ',' + os.environ['CBPS_XEN_EXTRA']
     dom0 = (f'{OUT}/vmlinux.gz console=hvc0 earlyprintk=xen '
-            f'cbps.scenario={name},{OUT}/dom0.cpio.gz')
+            f'cbps.scenario={name},'
+            f'{DOM0_IMAGE.get(name, OUT + "/dom0.cpio.gz")}')
     return ['qemu-system-x86_64', '-accel', QEMU_ACCEL, '-cpu', QEMU_CPU,
             '-m', str(mem), '-smp', '2', '-display', 'none',
             '-monitor', 'none', '-serial', f'file:{log}', '-no-reboot',
