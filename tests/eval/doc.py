@@ -155,7 +155,7 @@ def write_doc(path, meta, runs, logs, res, failed):
     w('## How it was measured')
     w('')
     w('One VM boot per experiment (`tests/vm/scenarios/eval-*.sh`, guest side '
-      '`tests/vm/guest/eval-*.sh`), never two VMs of ours at once.  Xen '
+      '`tests/eval/guest/eval-*.sh`), never two VMs of ours at once.  Xen '
       'command lines, from the logs:')
     w('')
     for name, log in logs.items():
@@ -256,17 +256,14 @@ def write_doc(path, meta, runs, logs, res, failed):
     w('')
     wl = work.get('workload_secs') or []
     w('Thesis §7.2.2 (Figure 7.2; it ran kernel compiles).  Three identical '
-      'guests (128 MiB, `cs.ko anon=1`), created one right after another, '
-      'each run the same program set once (`workload()` in '
-      '`tests/vm/guest/eval-lib.sh`: make a 60 000-line data set with awk, '
-      'sort it, gzip and gunzip it, tar the image\'s files, fork and exec 100 '
-      'programs, list and md5sum every file; its outputs, about 8 MiB, stay '
-      'in tmpfs) and keep the same 8 MiB anonymous heap (`cbps-anonheap hold '
-      '7 2048`: like a server\'s in-memory data); then they idle until the '
-      'saving settles.  They were created at t = '
-      f'{", ".join(fmt(x, 1) for x in (work.get("starts") or [])) or "n/a"} s '
-      '(xl is slow while the other guests run their workloads), so the '
-      'workloads partly overlapped on the 2 CPUs; they took '
+      'guests (128 MiB, `cs.ko anon=1`) keep the same 8 MiB anonymous heap '
+      '(`cbps-anonheap hold 7 2048`: like a server\'s in-memory data) and, '
+      'once all three are up, run the same program set at once '
+      '(`workload()` in `tests/eval/guest/eval-lib.sh`: make a 60 000-line '
+      'data set with awk, sort it, gzip and gunzip it, tar the image\'s '
+      'files, fork and exec 100 programs, list and md5sum every file; its '
+      'outputs, about 8 MiB, stay in tmpfs); then they idle until the saving '
+      'settles.  The three workloads shared the 2 CPUs and took '
       f'{", ".join(fmt(x, 1) for x in wl) or "n/a"} s (TCG).')
     w('')
     w('![work](eval/work.png)')

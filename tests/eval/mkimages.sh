@@ -4,7 +4,8 @@
 # cpio archive may follow another in one initramfs (Linux unpacks them in
 # turn, a later file replacing an earlier one); each image is one gzip
 # stream, since libxc unpacks a gzipped guest ramdisk as a single stream.
-#   build/eval/img/domU-eval.cpio.gz  the guest image + the eval guest scripts
+#   build/eval/img/domU-eval.cpio.gz  the guest image + the eval guest
+#                                     scripts (tests/eval/guest/)
 #   build/eval/img/domU-deb.cpio.gz   that + a Debian bookworm userland in
 #                                     /debian (tests/eval/debian-userland.sh)
 #   build/eval/img/debian-userland.manifest  its packages and size
@@ -36,7 +37,8 @@ cp "$deb.manifest" "$img/debian-userland.manifest"
 g="$img/ov-guest"
 rm -rf "$g"
 mkdir -p "$g/cbps/scenarios"
-cp "$vm"/common.sh "$vm"/guest/lib.sh "$vm"/guest/eval-*.sh "$g/cbps/scenarios/"
+cp "$vm"/common.sh "$vm"/guest/lib.sh "$CBPS_ROOT"/tests/eval/guest/eval-*.sh \
+	"$g/cbps/scenarios/"
 { zcat "$out/domU.cpio.gz"; cpio_of "$g"; } | gzip -1 >"$img/domU-eval.cpio.gz"
 { zcat "$out/domU.cpio.gz"; cpio_of "$g"; cpio_of "$deb"; } |
 	gzip -1 >"$img/domU-deb.cpio.gz"

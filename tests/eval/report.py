@@ -634,8 +634,8 @@ set boxwidth 0.6
 set xrange [-0.6:3.6]
 set yrange [0:*]
 set ylabel "workload time (s, TCG)"
-set bmargin 5
-set key top left
+set bmargin 6
+set key below
 set xtics ("plain\\n(cbps=off boot)" 0, "off\\n(rate=0, isolated)" 1, "scan\\n(scanning, isolated)" 2, "share\\n(scanning, sharing)" 3)
 plot "{ev}/overhead-mean.tsv" u 1:3 w boxes lc rgb "#4477aa" t "mean", \\
      "{ev}/overhead.tsv" u 1:4 w p pt 7 ps 1.2 lc rgb "#cc3311" t "runs"

@@ -39,7 +39,7 @@ wait_for 600 cycles_ge $((c + 1))
 census_line potential-zero
 phase zero-on
 ungroup $guests
-settle 30 150 || event "not settled: saving still growing"
+settle 30 120 || event "not settled: saving still growing"
 census_line zero-on
 sampler_stop
 destroy_all $guests

@@ -2,9 +2,9 @@
 # identical idle guests (busybox image) of 96 and 256 MiB, one pair after
 # another (eval-idle's two-guest phase is the pair of 128 MiB; 64 MiB is
 # too small: xl loads the guest kernel's ELF image, 58 MiB, into the
-# guest's memory and refuses).  For each: settle (its last three cycles are the
-# scanner window, EVAL win: scan time and passes per cycle), isolate for the
-# potential, destroy.
+# guest's memory and refuses).  For each: settle (its last three cycles
+# are the scanner window, EVAL win: scan time and passes per cycle),
+# isolate for the potential, destroy.
 # Xen: cbps=on,rate=50000,interval=0,share=on,ungrouped=share.
 EVAL_NAME=eval-memsize
 . /scenarios/eval-lib.sh

@@ -1,5 +1,6 @@
-# make eval, overhead (thesis §8.1): the same workload (guest/eval-lib.sh,
-# at half size: 30000 lines) in g1, timed inside the guest, while g2 (which ran it once) idles, in
+# make eval, overhead (thesis §8.1): the same workload
+# (tests/eval/guest/eval-lib.sh, at half size: 30000 lines) in g1, timed
+# inside the guest, while g2 (which ran it once) idles, in
 # three modes of cbps in this one boot, interleaved so that a slow spell
 # of the host does not land on one mode only (rounds: off scan share,
 # share off scan, scan share off):

@@ -1,6 +1,7 @@
 # make eval, overhead baseline: Xen booted without cbps (plain), the same
 # two guests as eval-overhead: g2 runs the workload (30000 lines) once,
-# then g1 runs it three times, 10 s apart (guest/eval-work.sh, role plain).
+# then g1 runs it three times, 10 s apart (tests/eval/guest/eval-work.sh,
+# role plain).
 EVAL_NAME=eval-plain
 . /scenarios/eval-lib.sh
 

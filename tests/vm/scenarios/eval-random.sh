@@ -1,7 +1,7 @@
 # make eval, the worst case (thesis §7.5): two guests (128 MiB) each fill
 # 48 MiB with random bytes and keep rewriting 256 KiB of an 8 MiB random
-# file every second (guest/eval-random.sh): no data in common, frames
-# that never hold still.  Settle, then isolate for the potential.
+# file every second (tests/eval/guest/eval-random.sh): no data in common,
+# frames that never hold still.  Settle, then isolate for the potential.
 # Xen: cbps=on,rate=50000,interval=0,share=on,ungrouped=share.
 EVAL_NAME=eval-random
 . /scenarios/eval-lib.sh

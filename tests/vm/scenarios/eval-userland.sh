@@ -1,11 +1,13 @@
 # make eval, sharing experiment 3 (thesis §7.4, Table 7.2): guests with
 # different userlands.  g1 is the busybox image, g2 and g3 the busybox
 # image plus a Debian bookworm minbase userland (programs and libraries,
-# 57 MiB, in the initramfs: guest/eval-deb.sh), which runs a set of
+# 57 MiB, in the initramfs: tests/eval/guest/eval-deb.sh), which runs a
+# set of
 # Debian's programs once; all 192 MiB (the Debian image needs the room to
 # unpack) with rootfstype=ramfs (the initramfs's default tmpfs may take
-# only half the memory left beside the packed image: 64 MiB did not fit).  Phase 1: g1 and g2 (busybox + Debian): settle, isolate for
-# the potential, share again.  Phase 2: g3 (a second Debian guest) joins:
+# only half the memory left beside the packed image: 64 MiB did not fit).
+# Phase 1: g1 and g2 (busybox + Debian): settle, isolate for the
+# potential, share again.  Phase 2: g3 (a second Debian guest) joins:
 # settle, isolate for the potential of all three.
 # Xen: cbps=on,rate=50000,interval=0,share=on,ungrouped=share.
 EVAL_NAME=eval-userland
@@ -22,7 +24,7 @@ wait_for 300 marked g2 CBPS-EVAL-READY || {
 	dump_guest_log g2 | tail -n 60
 }
 event "g2 ran its Debian programs"
-settle 20 240 || say "saving still growing"
+settle 20 180 || event "not settled: saving still growing"
 census_line busybox+debian
 phase isolated-1
 isolate g1 g2
@@ -36,7 +38,7 @@ wait_for 300 marked g3 CBPS-EVAL-READY || {
 	dump_guest_log g3 | tail -n 60
 }
 event "g3 ran its Debian programs"
-settle 20 240 || say "saving still growing"
+settle 20 180 || event "not settled: saving still growing"
 census_line busybox+2debian
 phase isolated-2
 isolate g1 g2 g3

@@ -1,14 +1,15 @@
 # make eval, a guest that runs the workload (guest/eval-lib.sh), in the
 # role cbps_role= names:
 #   work     (eval-work) anon=1, an anonymous heap every guest builds the
-#            same (cbps-anonheap hold: 2048 pages), the workload once.
-#            With cbps_trace=1, ftrace's function_graph tracer times every
-#            call of cs.ko's cs_commit() (the commit hypercall; the image
-#            and page-cache paths inline it, so what it times are the
-#            anonymous commits); on dom0's first signal the guest times
-#            copy-on-write breaks (cs_probe's cowbench: a kernel write to
-#            each shared page of .data) against the native anonymous CoW
-#            fault, on the second it reports the commit times.
+#            same (cbps-anonheap hold: 2048 pages), the workload once on
+#            dom0's first signal.  With cbps_trace=1, ftrace's
+#            function_graph tracer times every call of cs.ko's cs_commit()
+#            (the commit hypercall; the image and page-cache paths inline
+#            it, so what it times are the anonymous commits); on dom0's
+#            second signal the guest times copy-on-write breaks (cs_probe's
+#            cowbench: a kernel write to each shared page of .data)
+#            against the native anonymous CoW fault, on the third it
+#            reports the commit times.
 #   partner  (eval-overhead, eval-plain) the workload once, then idle.
 #   runner   (eval-overhead) the workload each time dom0 signals (its
 #            k-th signal: run k).
@@ -33,10 +34,12 @@ work)
 			echo "EVAL commit-trace unavailable"
 	fi
 	/cbps/cbps-anonheap hold 7 2048 >/tmp/hold &
+	echo CBPS-EVAL-READY
+	step 1
 	timed_workload 1 $lines
 	echo CBPS-EVAL-WORKLOAD-DONE
 	[ "$(arg cbps_trace)" = 1 ] || forever
-	step 1
+	step 2
 	b0=$(stat cow_breaks)
 	set -- $(probe "cowbench $(ksym _sdata) $(ksym _edata)")
 	n=${3:-0} ns=${5:-0} bad=${7:-0}
@@ -45,7 +48,7 @@ work)
 	echo "EVAL cow writes=$n ns=$ns copies=$b mismatches=$bad" \
 		"native_faults=${3:-0} native_ns=${5:-0}"
 	echo CBPS-EVAL-COW-DONE
-	step 2
+	step 3
 	echo 0 >$t/tracing_on
 	# "  0)  + 12.345 us   |  cs_commit [cs]();": one line per call.
 	grep 'cs_commit' $t/trace | sed -n 's/.* \([0-9][0-9]*\.[0-9]*\) us .*/\1/p' |
