@@ -128,55 +128,47 @@ static void cbps_flush(struct cbps_domain *c)
     c->kick_asked = c->pending;
 }
 
-/*
- * Post a share offer to d if its ring and offer table have room; false
- * otherwise (the scanner finds the pair again in a later pass).
- */
-bool cbps_offer(struct domain *d, mfn_t from, mfn_t to, domid_t partner,
-                mfn_t partner_mfn)
+enum offer_res {
+    OFFER_POSTED,
+    OFFER_DROPPED,              /* not wanted: offered already, declined... */
+    OFFER_FULL,                 /* no room in the ring or the offer table */
+};
+
+/* Post o to d's ring and offer table.  Caller holds cbps_lock. */
+static enum offer_res offer_post(struct domain *d, struct cbps_domain *c,
+                                 const struct cbps_offer *o)
 {
     struct cbps_ring_entry e = {
-        .from_mfn = mfn_x(from),
-        .to_mfn = mfn_x(to),
+        .from_mfn = o->from,
+        .to_mfn = o->to,
         .type = CBPS_ENTRY_OFFER,
     };
+    const struct cbps_declined *dc = &c->declined[o->from % CBPS_DECLINED];
     struct cbps_offer *free = NULL;
-    struct cbps_declined *dc;
-    struct cbps_domain *c;
-    bool posted = false;
+    int room = cbps_ring_check(c);
     unsigned int i;
 
-    /* Only inside a sharing group, and below max-held=. */
-    if ( !cbps_may_share(d) ||
+    /* Below max-held=; no offers in shadow mode (commits are refused). */
+    if ( room < 0 || paging_mode_enabled(d) ||
          (cbps_opts.max_held && cbps_share_held(d) >= cbps_opts.max_held) )
-        return false;
-
-    spin_lock(&cbps_lock);
-    c = dom_cbps(d);
-    /* No offers in shadow mode (live migration): commits are refused. */
-    if ( !c || cbps_ring_check(c) <= 0 || paging_mode_enabled(d) )
-        goto out;
-    dc = &c->declined[mfn_x(from) % CBPS_DECLINED];
-    if ( dc->mfn == mfn_x(from) &&
+        return OFFER_DROPPED;
+    if ( dc->mfn == o->from &&
          dc->cycle + CBPS_DECLINE_CYCLES > cbps_scan_cycle() )
-        goto out;               /* declined as ineligible lately */
+        return OFFER_DROPPED;   /* declined as ineligible lately */
     for ( i = 0; i < CBPS_OFFERS; i++ )
     {
         if ( !c->offer[i].used )
             free = free ?: &c->offer[i];
-        else if ( c->offer[i].from == mfn_x(from) )
-            goto out;           /* already offered */
-        else if ( c->offer[i].to == mfn_x(to) && !mfn_eq(from, to) )
-            goto out;           /* one pfn a domain for each shared frame */
+        else if ( c->offer[i].from == o->from )
+            return OFFER_DROPPED;       /* already offered */
+        else if ( c->offer[i].to == o->to && o->from != o->to )
+            return OFFER_DROPPED;       /* one pfn a domain a shared frame */
     }
-    if ( !free )
-        goto out;
+    if ( !free || !room )
+        return OFFER_FULL;
 
+    *free = *o;
     free->used = true;
-    free->from = mfn_x(from);
-    free->to = mfn_x(to);
-    free->partner = partner;
-    free->partner_mfn = mfn_x(partner_mfn);
     free->cycle = cbps_scan_cycle();
 
     e.seq = c->next_seq++;
@@ -187,10 +179,77 @@ bool cbps_offer(struct domain *d, mfn_t from, mfn_t to, domid_t partner,
     c->share.offered++;
     send_guest_global_virq(d, VIRQ_CBPS);
     c->stats.virqs++;
-    posted = true;
+
+    return OFFER_POSTED;
+}
+
+/* Post d's backlog, oldest first, while there is room.  cbps_lock held. */
+static void offers_drain(struct domain *d, struct cbps_domain *c)
+{
+    while ( c->bl_len )
+    {
+        const struct cbps_offer *o = &c->backlog[c->bl_head];
+
+        if ( o->cycle + 2 > cbps_scan_cycle() &&
+             offer_post(d, c, o) == OFFER_FULL )
+            break;
+        c->bl_head = (c->bl_head + 1) % CBPS_BACKLOG;
+        c->bl_len--;
+    }
+}
+
+/*
+ * Offer d to replace its frame from by to (partner: the domain whose
+ * frame partner_mfn to offers next, once from is shared).  Posted now if
+ * d's ring and offer table have room, else kept in its backlog.
+ */
+bool cbps_offer(struct domain *d, mfn_t from, mfn_t to, domid_t partner,
+                mfn_t partner_mfn)
+{
+    const struct cbps_offer o = {
+        .from = mfn_x(from),
+        .to = mfn_x(to),
+        .partner = partner,
+        .partner_mfn = mfn_x(partner_mfn),
+        .cycle = cbps_scan_cycle(),
+    };
+    struct cbps_domain *c;
+    bool taken = false;
+
+    /* Only inside a sharing group. */
+    if ( !cbps_may_share(d) )
+        return false;
+
+    spin_lock(&cbps_lock);
+    c = dom_cbps(d);
+    if ( !c )
+        goto out;
+    offers_drain(d, c);
+    if ( !c->bl_len )
+    {
+        switch ( offer_post(d, c, &o) )
+        {
+        case OFFER_POSTED:
+            taken = true;
+            /* fall through */
+        case OFFER_DROPPED:
+            goto out;
+        case OFFER_FULL:
+            break;
+        }
+    }
+    if ( c->bl_len < CBPS_BACKLOG )
+    {
+        if ( !c->bl_len )
+            c->bl_moved = NOW();        /* the guest's time starts now */
+        c->backlog[(c->bl_head + c->bl_len++) % CBPS_BACKLOG] = o;
+        taken = true;
+    }
+    else
+        c->offers_lost++;
  out:
     spin_unlock(&cbps_lock);
-    return posted;
+    return taken;
 }
 
 /* Take d's offer (from, to): -ESRCH if Xen made none (or it expired). */
@@ -210,6 +269,8 @@ int cbps_offer_take(struct domain *d, mfn_t from, mfn_t to,
             c->offer[i].used = false;
             *partner = c->offer[i].partner;
             *partner_mfn = _mfn(c->offer[i].partner_mfn);
+            c->bl_moved = NOW();
+            offers_drain(d, c);
             rc = 0;
             break;
         }
@@ -218,7 +279,7 @@ int cbps_offer_take(struct domain *d, mfn_t from, mfn_t to,
     return rc;
 }
 
-/* Offers two cycles old are not coming back. */
+/* Offers two cycles old are not coming back; nor is a backlog that old. */
 void cbps_offers_expire(uint64_t cycle)
 {
     struct domain *d;
@@ -236,9 +297,45 @@ void cbps_offers_expire(uint64_t cycle)
                 c->offer[i].used = false;
                 c->share.expired++;
             }
+        while ( c && c->bl_len && c->backlog[c->bl_head].cycle + 2 <= cycle )
+        {
+            c->bl_head = (c->bl_head + 1) % CBPS_BACKLOG;
+            c->bl_len--;
+            c->offers_lost++;
+        }
     }
     spin_unlock(&cbps_lock);
     rcu_read_unlock(&domlist_read_lock);
+}
+
+/*
+ * Should the scanner wait for the guests to take their offers?  Yes while
+ * some backlog is more than half full and its guest drains it; a guest
+ * that stops taking offers is not waited for.  Posts what now fits, too.
+ */
+bool cbps_offers_backlogged(void)
+{
+    s_time_t now = NOW();
+    struct domain *d;
+    bool wait = false;
+
+    rcu_read_lock(&domlist_read_lock);
+    spin_lock(&cbps_lock);
+    for_each_domain ( d )
+    {
+        struct cbps_domain *c = dom_cbps(d);
+
+        if ( !c || !c->bl_len )
+            continue;
+        offers_drain(d, c);
+        if ( c->bl_len > CBPS_BACKLOG / 2 &&
+             now - c->bl_moved < CBPS_BACKLOG_WAIT )
+            wait = true;
+    }
+    spin_unlock(&cbps_lock);
+    rcu_read_unlock(&domlist_read_lock);
+
+    return wait;
 }
 
 static int cbps_commit(struct domain *d, const struct xen_cbps_op *op)
@@ -577,8 +674,11 @@ static int cbps_set_group(const struct xen_cbps_op *op)
     old = d->arch.pv.cbps_group;
     ACCESS_ONCE(d->arch.pv.cbps_group) = op->u.group.group;
     if ( old != op->u.group.group && (c = dom_cbps(d)) != NULL )
+    {
         for ( i = 0; i < CBPS_OFFERS; i++ )
             c->offer[i].used = false;
+        c->bl_len = 0;
+    }
     spin_unlock(&cbps_lock);
 
     if ( old != op->u.group.group && cbps_share_held(d) )
@@ -793,11 +893,12 @@ static void cf_check cbps_dump(unsigned char key)
             continue;
         printk("cbps: %pd ring mfn %#"PRI_mfn" prod %u cons %u posted %"PRIu64
                " pending %"PRIu64" ring_full %"PRIu64" ring_errors %"PRIu64
-               " virqs %"PRIu64" kicks %"PRIu64"\n",
+               " virqs %"PRIu64" kicks %"PRIu64" backlog %u offers_lost %"
+               PRIu64"\n",
                d, mfn_x(page_to_mfn(c->ring_pg)), c->ring.prod,
                ACCESS_ONCE(c->ring.sring->cons), c->stats.posted, c->pending,
                c->stats.ring_full, c->stats.ring_errors, c->stats.virqs,
-               c->stats.kicks);
+               c->stats.kicks, c->bl_len, c->offers_lost);
     }
     spin_unlock(&cbps_lock);
     rcu_read_unlock(&domlist_read_lock);

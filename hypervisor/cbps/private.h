@@ -33,6 +33,17 @@ struct cbps_declined {
     uint64_t cycle;
 };
 
+/*
+ * Offers the scanner made while the guest's ring or offer table was full,
+ * posted in order as the guest frees slots, so that a burst (a guest's
+ * whole kernel image at boot) is not lost until the next scan cycle.
+ * While a backlog is more than half full the scanner waits for the guest,
+ * but only while it drains, and for a bounded time each cycle.
+ */
+#define CBPS_BACKLOG            2048
+#define CBPS_BACKLOG_WAIT       MILLISECS(100)  /* no drain this long: stuck */
+#define CBPS_WAIT_MAX           SECONDS(10)     /* most waited in a cycle */
+
 struct cbps_domain {
     struct domain *d;
     uint32_t tokens;            /* call-rate= budget left */
@@ -48,6 +59,10 @@ struct cbps_domain {
     struct cbps_share_stats share;
     struct cbps_offer offer[CBPS_OFFERS];
     struct cbps_declined declined[CBPS_DECLINED];
+    struct cbps_offer backlog[CBPS_BACKLOG];    /* FIFO from bl_head */
+    unsigned int bl_head, bl_len;
+    s_time_t bl_moved;          /* when the guest last freed an offer slot */
+    uint64_t offers_lost;       /* backlog full: found again next cycle */
 };
 
 /* Boot options; scan.c changes the scanner's at run time (scan_lock). */
@@ -87,6 +102,7 @@ bool cbps_offer(struct domain *d, mfn_t from, mfn_t to, domid_t partner,
 int cbps_offer_take(struct domain *d, mfn_t from, mfn_t to,
                     domid_t *partner, mfn_t *partner_mfn);
 void cbps_offers_expire(uint64_t cycle);
+bool cbps_offers_backlogged(void);
 
 /* scan.c */
 uint64_t cbps_scan_hash(const void *va);

@@ -75,6 +75,9 @@ static struct {
     unsigned long visited;      /* frames looked at this pass */
     unsigned int pass;          /* pass within the cycle */
     s_time_t next_cycle;        /* the cycle pause ends */
+    s_time_t wait_from;         /* waiting for guests' offers since */
+    s_time_t waited;            /* for them this cycle */
+    s_time_t total_waited;      /* for them in earlier cycles */
     s_time_t refilled;          /* token bucket */
     uint64_t tokens;
     uint64_t seed;              /* per-boot hash seed */
@@ -499,6 +502,8 @@ static void end_pass(void)
     rcu_read_unlock(&domlist_read_lock);
 
     scan.pass = 0;
+    scan.total_waited += scan.waited;
+    scan.waited = 0;
     scan.next_cycle = NOW() + MILLISECS(cbps_opts.interval);
     cbps_offers_expire(scan.info.cycles);
     cbps_index_start_cycle(&scan.ix, registered_frames());
@@ -552,6 +557,17 @@ bool cbps_idle_work(void)
         spin_unlock(&scan_lock);
         return false;
     }
+
+    /* Let the guests take the offers made so far, within a budget. */
+    if ( scan.waited < CBPS_WAIT_MAX && cbps_offers_backlogged() )
+    {
+        if ( scan.wait_from )
+            scan.waited += start - scan.wait_from;
+        scan.wait_from = start;
+        spin_unlock(&scan_lock);
+        return false;
+    }
+    scan.wait_from = 0;
 
     take_snapshot();
     while ( frames < CHUNK_FRAMES && hashes < CHUNK_HASHES &&
@@ -683,6 +699,9 @@ void cbps_scan_dump(void)
            cbps_opts.rate, cbps_opts.interval,
            cbps_opts.zero ? " zero" : "", cbps_opts.stable ? " stable" : "",
            scan.info.cycles, scan.pass, scan.ix.lo, scan.ix.hi, scan.cursor);
+    printk("cbps: waited for guests' offers %"PRIu64"ms this cycle, %"
+           PRIu64"ms before\n", scan.waited / MILLISECS(1),
+           scan.total_waited / MILLISECS(1));
     printk("cbps: census %"PRIu64": scanned %"PRIu64" zero %"PRIu64
            " unstable %"PRIu64" unique %"PRIu64" self_dup %"PRIu64
            " shared %"PRIu64" inter_saving %"PRIu64"\n",

@@ -55,6 +55,11 @@ check two-cycles wait_for 600 cycle_ge $((c0 + 3))
 echo "scan cycle $(cycle) done, $(($(date +%s) - t0)) s after the workload:" \
 	"the eligible census, round 1"
 cbps shares
+# The scanner's wait for the guests' offers, and offers lost to a full
+# backlog (Xen's 'B' key).
+xl debug-keys B
+xl dmesg | grep -e 'cbps: waited' -e 'offers_lost' | tail -n 4 |
+	sed 's/ ring mfn.*backlog/: backlog/'
 signal_guests $guests
 check census-1 wait_for 300 all_marked "CBPS-HASHES-END 1"
 set -- $(census 1)
