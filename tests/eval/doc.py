@@ -162,7 +162,7 @@ def write_doc(path, meta, runs, logs, res, failed):
         cl = log.xen_cmdline or 'n/a'
         cl = re.sub(r'console=\S+ com1=\S+ loglvl=\S+ guest_loglvl=\S+ '
                     r'console_timestamps=\S+ ', '', cl)
-        w(f'- `{name}`: `{cl}` ({runs.get(name, "no run recorded")})')
+        w(f'- `{name}`: `{cl}` ({run_s(runs.get(name))})')
     w('')
     w(f'QEMU: 2 vCPUs and {fmt(total_mib)} MiB (Xen\'s `total_memory`), dom0 '
       f'512 MiB.  Guests: PV, 1 vCPU, Debian\'s {meta.get("guest_kernel", "")} '
@@ -223,6 +223,8 @@ def write_doc(path, meta, runs, logs, res, failed):
     w('')
     pr = idle.get('phase_rates') or {}
     z, g3 = pr.get('zero-on'), pr.get('3-guests')
+    zus = (1e6 * z[1] / z[0]) if z and z[0] else None
+    gus = (1e6 * g3[1] / g3[0]) if g3 and g3[0] else None
     w(f'With zero=on the potential was {fr(idle.get("potential_zero"))} frames '
       f'against {fr(idle.get("potential"))} with zero=off, while the '
       f'census\'s within-guest duplicates went from {fr(idle.get("pot_intra"))} '
@@ -232,23 +234,27 @@ def write_doc(path, meta, runs, logs, res, failed):
       f'zero=on, the guests saved {fr(idle.get("saved_zero_on"))} frames '
       f'({m(idle.get("saved_zero_on"))} MiB) by the end of the phase, against '
       f'{fr(idle.get("saved_3"))} with zero=off (captured '
-      f'{p(idle.get("captured_zero_on"))})' +
+      f'{p(idle.get("captured_zero_on"))}).' +
       ('' if not (z and g3) else
-       f'; the scanner hashed {fmt(z[0], 0)} frames a second and had '
-       f'{p(z[1], 1)} of a CPU in that phase, against {fmt(g3[0], 0)} and '
-       f'{p(g3[1], 1)} while three guests shared with zero=off') + '.')
+       f'  In that phase the scanner hashed {fmt(z[0], 0)} frames a second '
+       f'at {fmt(zus, 1)} µs a frame ({p(z[1], 1)} of a CPU), against '
+       f'{fmt(g3[0], 0)} at {fmt(gus, 1)} µs ({p(g3[1], 1)}) while the three '
+       'guests shared with zero=off.'))
     w('')
+    costly = zus is not None and gus is not None and zus > 1.2 * gus
     w('Zero pages are the thesis\'s big win on idle guests (about 70% of what '
       'it shared in Figure 7.1).  Not in cbps, by design: a zero page is one '
       'content, so across guests it saves one frame per guest; its many '
       'copies inside one guest are within-guest duplicates, which cbps does '
       'not share (a guest sees one pfn for a shared frame); and `cs.ko` '
       'takes kernel image, page cache and anonymous pages, not free pages, '
-      'where most zero pages are (here: 0xc2 pages).  With zero=on Xen offers '
-      'them anyway and the guests decline them, which likely crowds out the '
-      'useful offers and keeps the guests busy: Xen skips a declined frame '
-      'for four cycles only within a table of 2048 frames a guest, and each '
-      'guest had thousands of zero frames.')
+      'where most zero pages are.  With zero=on Xen '
+      'compares and offers zero frames anyway and the guests decline them '
+      '(Xen then skips a declined frame for four cycles, within a table of '
+      '2048 frames a guest, and each guest had thousands of zero frames)' +
+      (': work for nothing, which shows in the scanner\'s cost per frame '
+       'above.' if costly else
+       '; in this run that cost did not show in the scanner\'s figures.'))
     w('')
 
     # ------------------------------------------------------------ 1.2
@@ -301,9 +307,12 @@ def write_doc(path, meta, runs, logs, res, failed):
       '/usr/bin, grep -r /etc, df), then idles.  Packages and versions: '
       '`build/eval/debian-userland.manifest`.')
     w('')
-    w('All three guests had 192 MiB (the Debian image needs the room to '
-      'unpack).  Phase 1: busybox guest g1 + Debian guest g2; phase 2: a '
-      'second Debian guest g3 joins.  Each phase ends isolated, for its '
+    w('All three guests had 256 MiB and `rootfstype=ramfs`: the Debian image '
+      'needs the room to unpack (the default rootfs, tmpfs, may take only '
+      'half the memory left beside the packed image, which the 57 MiB did '
+      'not fit, and with 192 MiB a Debian guest ran out of memory unpacking '
+      'into ramfs).  Phase 1: busybox guest g1 + Debian guest g2; phase 2: '
+      'a second Debian guest g3 joins.  Each phase ends isolated, for its '
       'potential.')
     w('')
     w('![userland](eval/userland.png)')
@@ -529,13 +538,14 @@ def write_doc(path, meta, runs, logs, res, failed):
     w('')
     w('![scaling](eval/scaling.png)')
     w('')
-    w('| run | guest memory | scan CPU per cycle (ms, TCG) | wall per cycle (s) | passes per cycle | frames hashed per cycle | frames scanned (census) | index a one-pass cycle needs |')
+    w('| run | guest memory | scan CPU per cycle (ms, TCG) | wall per cycle (s) | passes per cycle | frames hashed per cycle | frames scanned (census) | index for one pass per cycle |')
     w('| --- | --- | --- | --- | --- | --- | --- | --- |')
     for pt in sc.get('points', []):
         w(f'| {pt["run"]} | {pt["mib"]} MiB | {fmt(pt["ms_per_cycle"], 0)} | '
           f'{fmt(pt["wall_per_cycle"], 2)} | {fmt(pt["passes_per_cycle"], 2)} | '
           f'{fmt(pt["hashed_per_cycle"], 0)} | {fr(pt["scanned"])} | '
-          f'{fmt(pt["demand_kib"], 0)} KiB |')
+          f'{fmt(pt["demand_kib"], 0)} KiB (this index: '
+          f'{pt.get("passes_needed") or "n/a"} passes) |')
     w('')
     if fm:
         w(f'Least squares over these {len(sc.get("points", []))} points: scan '
@@ -550,14 +560,17 @@ def write_doc(path, meta, runs, logs, res, failed):
     if fd:
         w(f'Index memory: Xen allocates the content index once, from host RAM '
           f'(1/2000: {fmt(ix_kib)} KiB here), so it does not grow with guest '
-          f'memory (slope 0).  What grows is what one cycle must index, one '
-          f'entry per distinct (content, guest) pair; the table gives the '
-          f'index that would hold a whole cycle in one pass (entries from the '
-          f'census, at the index\'s 3/4 fill limit): **{fd[0]:.2f} KiB per '
-          f'MiB** of guest memory (r² = {fd[2]:.3f}).  Past the index\'s size '
-          'the scanner splits the hash space into more passes per cycle, each '
-          'reading every frame again: scan time per cycle then grows faster '
-          'than guest memory, as the passes column shows.')
+          f'memory (slope 0).  What grows is the number of passes a scan '
+          f'cycle takes: Xen splits the hash space so that one pass indexes at '
+          f'most 3/4 of the index\'s entries, counting the frames the '
+          f'registered guests own (`cbps_index_start_cycle()`), and every pass '
+          f'reads every frame again.  The last column of the table is the '
+          f'index that would take those frames in one pass: **{fd[0]:.2f} KiB '
+          f'per MiB** of guest memory (r² = {fd[2]:.3f}; frames the guests '
+          f'gave up to sharing are not theirs any more, so the slope is below '
+          f'the 256 frames a MiB).  So the scan time per cycle grows faster '
+          f'than guest memory once the guests own more frames than one pass '
+          f'takes, as the passes column shows.')
     w('')
 
     # ------------------------------------------------------------ missing
@@ -571,7 +584,7 @@ def write_doc(path, meta, runs, logs, res, failed):
                         f'({runs.get(name, "not run")}).')
         elif 'rc=0' not in runs.get(name, 'rc=0'):
             miss.append(f'`{name}` ended with a failure, its figures may be '
-                        f'partial: {runs.get(name)}.')
+                        f'partial: {run_s(runs.get(name))}.')
     for n in ('eval-idle', 'eval-work', 'eval-userland', 'eval-random',
               'eval-memsize'):
         ns = (res.get(n) or {}).get('not_settled') or []
@@ -594,7 +607,7 @@ def write_doc(path, meta, runs, logs, res, failed):
         'The hypervisor is the debug build the tests use (see the top); a '
         'release build would turn the 0xc2 pages into zero pages and may '
         'change the overhead ratios.',
-        'Scaled down from the thesis: 2 to 3 guests of 64 to 256 MiB, not '
+        'Scaled down from the thesis: 2 to 3 guests of 96 to 256 MiB, not '
         '25 to 60; a busybox program set instead of kernel compiles; the '
         'Debian userland lives in an initramfs, so all of its files are in '
         'the page cache (on a disk only what was read would be).',
@@ -649,6 +662,21 @@ def write_doc(path, meta, runs, logs, res, failed):
     w('')
     with open(path, 'w') as f:
         f.write('\n'.join(L))
+
+
+def run_s(v):
+    """'rc=0 secs=635 verdict=PASS eval-idle: ...' -> '635 s, PASS'"""
+    if not v:
+        return 'no run recorded'
+    secs = re.search(r'secs=(\d+)', v)
+    verdict = re.search(r'verdict=(\w+)', v)
+    out = f'{secs.group(1)} s' if secs else ''
+    if verdict:
+        out += (', ' if out else '') + verdict.group(1)
+    why = re.search(r'verdict=FAIL \S+ \((\w+) failure\): ([^\[]*)', v)
+    if why:
+        out += f' ({why.group(1)}: {why.group(2).strip()})'
+    return out or v
 
 
 def us(ns):

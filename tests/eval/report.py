@@ -396,10 +396,10 @@ def exp_work(log, ev, de):
 
 def exp_userland(log, ev, de):
     r = {}
-    write_series(log, f'{ev}/userland.tsv', lambda s: 192 * s['guests'])
+    write_series(log, f'{ev}/userland.tsv', lambda s: 256 * s['guests'])
     timeline_plot(log, f'{ev}/userland.tsv', 'userland.png',
                   'Different userlands: busybox guest + Debian guest, then a '
-                  'second Debian guest (192 MiB each)', de,
+                  'second Debian guest (256 MiB each)', de,
                   which=lambda w: w.startswith('started') or
                   w.startswith('phase iso'))
     for tag, pot, key in (('busybox+debian', 'potential-1', 'mixed'),
@@ -512,11 +512,12 @@ def scaling(logs, ev, de):
             ctag = {'eval-memsize': f'2x{int(tag) // 2}',
                     'eval-idle': f'{int(tag) // 128}-guests'}[name]
             c = log.census_of(ctag)
+            # Xen sizes a cycle's passes by the frames the registered
+            # guests own (index.c: cbps_index_start_cycle): one pass takes
+            # at most 3/4 of the index's entries.
             demand = None
             if c:
-                ndom = int(tag) // (int(tag) // 2 if name == 'eval-memsize'
-                                    else 128)
-                demand = c['scanned'] - c['self_dup'] - c['zero'] + ndom
+                demand = c['scanned'] + c['pgtable'] + c['skipped']
             bpe = (w['ix_kib'] * 1024 / w['ix_entries']
                    if w.get('ix_entries') else None)
             pts.append({
@@ -530,6 +531,8 @@ def scaling(logs, ev, de):
                 'ix_kib': w['ix_kib'], 'ix_entries': w['ix_entries'],
                 'scanned': c['scanned'] if c else None,
                 'demand_entries': demand,
+                'passes_needed': (-(-demand // int(w['ix_entries'] * 3 / 4))
+                                  if demand and w.get('ix_entries') else None),
                 'demand_kib': (demand * bpe / 0.75 / 1024
                                if demand is not None and bpe else None),
             })

@@ -3,9 +3,10 @@
 # image plus a Debian bookworm minbase userland (programs and libraries,
 # 57 MiB, in the initramfs: tests/eval/guest/eval-deb.sh), which runs a
 # set of
-# Debian's programs once; all 192 MiB (the Debian image needs the room to
-# unpack) with rootfstype=ramfs (the initramfs's default tmpfs may take
-# only half the memory left beside the packed image: 64 MiB did not fit).
+# Debian's programs once; all 256 MiB with rootfstype=ramfs (the
+# initramfs's default tmpfs may take only half the memory left beside the
+# packed image, and 64 MiB did not fit; with 192 MiB a Debian guest ran
+# out of memory unpacking it into ramfs).
 # Phase 1: g1 and g2 (busybox + Debian): settle, isolate for the
 # potential, share again.  Phase 2: g3 (a second Debian guest) joins:
 # settle, isolate for the potential of all three.
@@ -15,8 +16,8 @@ EVAL_NAME=eval-userland
 
 sampler_start 5
 phase busybox+debian
-eval_guest g1 eval-idle 192 domU-eval.cpio.gz rootfstype=ramfs
-eval_guest g2 eval-deb 192 domU-deb.cpio.gz rootfstype=ramfs
+eval_guest g1 eval-idle 256 domU-eval.cpio.gz rootfstype=ramfs
+eval_guest g2 eval-deb 256 domU-deb.cpio.gz rootfstype=ramfs
 wait_for 120 registered_is 2 || fail registered "$(nr_registered) of 2"
 wait_for 300 marked g2 CBPS-EVAL-READY || {
 	fail ready "g2 not ready"
@@ -31,7 +32,7 @@ isolate g1 g2
 census_line potential-1
 ungroup g1 g2
 phase +debian
-eval_guest g3 eval-deb 192 domU-deb.cpio.gz rootfstype=ramfs
+eval_guest g3 eval-deb 256 domU-deb.cpio.gz rootfstype=ramfs
 wait_for 300 registered_is 3 || fail registered "$(nr_registered) of 3"
 wait_for 300 marked g3 CBPS-EVAL-READY || {
 	fail ready "g3 not ready"
