@@ -68,11 +68,11 @@ def write_doc(path, meta, runs, logs, res, failed):
       f'{meta.get("host", "n/a")}.  Every VM ran in {meta.get("qemu", "QEMU")} '
       f'with TCG (`-cpu {meta.get("qemu_cpu", "qemu64")}`): no hardware '
       f'virtualization, so **every time below is an emulated time** and only '
-      f'ratios measured in the same run carry over to hardware.  The host is '
-      f'shared: another engineer\'s VMs ran beside these ones '
-      f'({meta.get("other_vms_at_end", "n/a")} other QEMU processes at the end, '
-      f'load average {meta.get("load_at_end", "n/a")}), which is why the '
-      f'overhead runs are interleaved.  The experiments took '
+      f'ratios measured in the same run carry over to hardware.  Other QEMU '
+      f'processes on the host when the run ended: '
+      f'{meta.get("other_vms_at_end", "n/a")} (load average '
+      f'{meta.get("load_at_end", "n/a")}); a shared host is why the overhead '
+      f'runs are interleaved.  The experiments took '
       f'{fmt(num_or_none(meta.get("eval_secs")))} s '
       f'({meta.get("eval_only", "")}).')
     w('')
@@ -169,7 +169,11 @@ def write_doc(path, meta, runs, logs, res, failed):
       'kernel, `cs.ko` loaded (default: kernel image and page cache; `anon=1` '
       'where said), an initramfs as their only file system (so every file '
       'is in the page cache).  The busybox image is `make images`\' guest '
-      'image plus the eval scripts (`build/eval/img/domU-eval.cpio.gz`).')
+      'image plus the eval scripts (`build/eval/img/domU-eval.cpio.gz`).  '
+      'The sharing experiments give Xen a pool of 256 MiB for shared frames '
+      '(`pool=256M`; the default is 64 MiB): three Debian guests have more '
+      'distinct shared contents than 64 MiB holds, and while the pool is '
+      'full Xen makes no new shared frame, which would hide them.')
     w('')
     w('Sampled every 5 s in dom0 (10 s in `eval-overhead`; `EVAL s` lines): `cbps shares` (guest '
       'pages backed by a shared frame = *holders*, the thesis\'s "shared '
@@ -432,8 +436,8 @@ def write_doc(path, meta, runs, logs, res, failed):
     w('')
     w('Read these ratios with the platform in mind: the scanner runs in '
       'Xen\'s idle loop, on a CPU no guest wants, which on hardware is a '
-      'free core.  Here each of the VM\'s 2 CPUs is a QEMU thread, and the '
-      'host\'s 2 cores are shared with another engineer\'s VM: an emulated '
+      'free core.  Here each of the VM\'s 2 CPUs is a QEMU thread on a '
+      'host of 2 cores that also runs QEMU\'s own threads: an emulated '
       'CPU that scans instead of halting takes host time from the emulated '
       'CPU that runs the workload.  So what the scanner costs the workload '
       'here is an upper bound for a machine with an idle core.')
