@@ -26,6 +26,7 @@
 #include <xen/rcupdate.h>
 #include <xen/sched.h>
 #include <xen/spinlock.h>
+#include <xen/vmap.h>
 #include <xen/xmalloc.h>
 #include <asm/cbps.h>
 #include <asm/p2m.h>
@@ -134,6 +135,27 @@ enum offer_res {
     OFFER_FULL,                 /* no room in the ring or the offer table */
 };
 
+/*
+ * Would d turn o down, or Xen refuse its commit?  Checked when the offer
+ * is made and again when it leaves the backlog.  Caller holds cbps_lock,
+ * which set_group takes too.
+ */
+static bool offer_unwanted(const struct domain *d,
+                           const struct cbps_domain *c,
+                           const struct cbps_offer *o)
+{
+    const struct cbps_declined *dc = &c->declined[o->from % CBPS_DECLINED];
+
+    /* Inside a group, below max-held=, not in shadow mode (log-dirty). */
+    if ( !cbps_may_share(d) || paging_mode_enabled(d) ||
+         (cbps_opts.max_held && cbps_share_held(d) >= cbps_opts.max_held) )
+        return true;
+
+    /* Declined as ineligible lately. */
+    return dc->mfn == o->from &&
+           dc->cycle + CBPS_DECLINE_CYCLES > cbps_scan_cycle();
+}
+
 /* Post o to d's ring and offer table.  Caller holds cbps_lock. */
 static enum offer_res offer_post(struct domain *d, struct cbps_domain *c,
                                  const struct cbps_offer *o)
@@ -143,18 +165,12 @@ static enum offer_res offer_post(struct domain *d, struct cbps_domain *c,
         .to_mfn = o->to,
         .type = CBPS_ENTRY_OFFER,
     };
-    const struct cbps_declined *dc = &c->declined[o->from % CBPS_DECLINED];
     struct cbps_offer *free = NULL;
     int room = cbps_ring_check(c);
     unsigned int i;
 
-    /* Below max-held=; no offers in shadow mode (commits are refused). */
-    if ( room < 0 || paging_mode_enabled(d) ||
-         (cbps_opts.max_held && cbps_share_held(d) >= cbps_opts.max_held) )
+    if ( room < 0 || offer_unwanted(d, c, o) )
         return OFFER_DROPPED;
-    if ( dc->mfn == o->from &&
-         dc->cycle + CBPS_DECLINE_CYCLES > cbps_scan_cycle() )
-        return OFFER_DROPPED;   /* declined as ineligible lately */
     for ( i = 0; i < CBPS_OFFERS; i++ )
     {
         if ( !c->offer[i].used )
@@ -183,15 +199,19 @@ static enum offer_res offer_post(struct domain *d, struct cbps_domain *c,
     return OFFER_POSTED;
 }
 
-/* Post d's backlog, oldest first, while there is room.  cbps_lock held. */
+/*
+ * Post d's backlog, oldest first, while there is room; what is two
+ * cycles old is lost (the scanner finds it again).  cbps_lock held.
+ */
 static void offers_drain(struct domain *d, struct cbps_domain *c)
 {
     while ( c->bl_len )
     {
         const struct cbps_offer *o = &c->backlog[c->bl_head];
 
-        if ( o->cycle + 2 > cbps_scan_cycle() &&
-             offer_post(d, c, o) == OFFER_FULL )
+        if ( o->cycle + 2 <= cbps_scan_cycle() )
+            c->offers_lost++;
+        else if ( offer_post(d, c, o) == OFFER_FULL )
             break;
         c->bl_head = (c->bl_head + 1) % CBPS_BACKLOG;
         c->bl_len--;
@@ -216,13 +236,9 @@ bool cbps_offer(struct domain *d, mfn_t from, mfn_t to, domid_t partner,
     struct cbps_domain *c;
     bool taken = false;
 
-    /* Only inside a sharing group. */
-    if ( !cbps_may_share(d) )
-        return false;
-
     spin_lock(&cbps_lock);
     c = dom_cbps(d);
-    if ( !c )
+    if ( !c || offer_unwanted(d, c, &o) )
         goto out;
     offers_drain(d, c);
     if ( !c->bl_len )
@@ -252,8 +268,12 @@ bool cbps_offer(struct domain *d, mfn_t from, mfn_t to, domid_t partner,
     return taken;
 }
 
-/* Take d's offer (from, to): -ESRCH if Xen made none (or it expired). */
-int cbps_offer_take(struct domain *d, mfn_t from, mfn_t to,
+/*
+ * Take d's offer (from, to): -ESRCH if Xen made none (or it expired).
+ * declined: the guest turns it down (CBPS_DECLINE_*), or -1 (a commit).
+ * The slot goes to the backlog's next offer, after a decline is noted.
+ */
+int cbps_offer_take(struct domain *d, mfn_t from, mfn_t to, int declined,
                     domid_t *partner, mfn_t *partner_mfn)
 {
     struct cbps_domain *c;
@@ -269,6 +289,14 @@ int cbps_offer_take(struct domain *d, mfn_t from, mfn_t to,
             c->offer[i].used = false;
             *partner = c->offer[i].partner;
             *partner_mfn = _mfn(c->offer[i].partner_mfn);
+            if ( declined >= 0 )
+                c->share.declined++;
+            if ( declined == CBPS_DECLINE_INELIGIBLE )
+            {
+                c->declined[mfn_x(from) % CBPS_DECLINED].mfn = mfn_x(from);
+                c->declined[mfn_x(from) % CBPS_DECLINED].cycle =
+                    cbps_scan_cycle();
+            }
             c->bl_moved = NOW();
             offers_drain(d, c);
             rc = 0;
@@ -297,21 +325,18 @@ void cbps_offers_expire(uint64_t cycle)
                 c->offer[i].used = false;
                 c->share.expired++;
             }
-        while ( c && c->bl_len && c->backlog[c->bl_head].cycle + 2 <= cycle )
-        {
-            c->bl_head = (c->bl_head + 1) % CBPS_BACKLOG;
-            c->bl_len--;
-            c->offers_lost++;
-        }
+        if ( c )
+            offers_drain(d, c);
     }
     spin_unlock(&cbps_lock);
     rcu_read_unlock(&domlist_read_lock);
 }
 
 /*
- * Should the scanner wait for the guests to take their offers?  Yes while
- * some backlog is more than half full and its guest drains it; a guest
- * that stops taking offers is not waited for.  Posts what now fits, too.
+ * Should the scanner wait for the guests to take their offers?  Yes from
+ * when some backlog is more than half full until it is a quarter full,
+ * while its guest drains it: a guest that stops taking offers is not
+ * waited for.  Posts what now fits, too.
  */
 bool cbps_offers_backlogged(void)
 {
@@ -325,11 +350,14 @@ bool cbps_offers_backlogged(void)
     {
         struct cbps_domain *c = dom_cbps(d);
 
-        if ( !c || !c->bl_len )
+        if ( !c )
             continue;
         offers_drain(d, c);
-        if ( c->bl_len > CBPS_BACKLOG / 2 &&
-             now - c->bl_moved < CBPS_BACKLOG_WAIT )
+        if ( c->bl_len > CBPS_BACKLOG / 2 )
+            c->bl_waiting = true;
+        else if ( c->bl_len <= CBPS_BACKLOG / 4 )
+            c->bl_waiting = false;
+        if ( c->bl_waiting && now - c->bl_moved < CBPS_BACKLOG_WAIT )
             wait = true;
     }
     spin_unlock(&cbps_lock);
@@ -383,7 +411,6 @@ static int cbps_decline(struct domain *d, const struct xen_cbps_op *op)
 {
     domid_t partner;
     mfn_t pmfn;
-    int rc;
 
     if ( !cbps_opts.share )
         return -EOPNOTSUPP;
@@ -394,27 +421,9 @@ static int cbps_decline(struct domain *d, const struct xen_cbps_op *op)
          op->u.commit.pte_maddr[3] )
         return -EINVAL;
 
-    rc = cbps_offer_take(d, _mfn(op->u.commit.from_mfn),
-                         _mfn(op->u.commit.to_mfn), &partner, &pmfn);
-    if ( !rc )
-    {
-        struct cbps_domain *c;
-
-        spin_lock(&cbps_lock);
-        if ( (c = dom_cbps(d)) != NULL )
-        {
-            c->share.declined++;
-            if ( op->u.commit.kind == CBPS_DECLINE_INELIGIBLE )
-            {
-                uint64_t mfn = op->u.commit.from_mfn;
-
-                c->declined[mfn % CBPS_DECLINED].mfn = mfn;
-                c->declined[mfn % CBPS_DECLINED].cycle = cbps_scan_cycle();
-            }
-        }
-        spin_unlock(&cbps_lock);
-    }
-    return rc;
+    return cbps_offer_take(d, _mfn(op->u.commit.from_mfn),
+                           _mfn(op->u.commit.to_mfn), op->u.commit.kind,
+                           &partner, &pmfn);
 }
 
 static int cbps_share_info_op(struct domain *currd, struct xen_cbps_op *op)
@@ -459,7 +468,8 @@ static int cbps_register(struct domain *d, uint64_t gfn)
     if ( ACCESS_ONCE(d->arch.pv.cbps) )
         return -EEXIST;
 
-    c = xzalloc(struct cbps_domain);
+    /* About 120 KiB (the backlog): need not be contiguous. */
+    c = vzalloc(sizeof(*c));
     if ( !c )
         return -ENOMEM;
 
@@ -467,20 +477,20 @@ static int cbps_register(struct domain *d, uint64_t gfn)
     pg = get_page_from_gfn(d, gfn, NULL, P2M_ALLOC);
     if ( !pg )
     {
-        xfree(c);
+        vfree(c);
         return -EINVAL;
     }
     if ( !get_page_type(pg, PGT_writable_page) )
     {
         put_page(pg);
-        xfree(c);
+        vfree(c);
         return -EINVAL;
     }
     va = __map_domain_page_global(pg);
     if ( !va )
     {
         put_page_and_type(pg);
-        xfree(c);
+        vfree(c);
         return -ENOMEM;
     }
 
@@ -509,7 +519,7 @@ static int cbps_register(struct domain *d, uint64_t gfn)
     {
         unmap_domain_page_global(va);
         put_page_and_type(pg);
-        xfree(c);
+        vfree(c);
         return rc;
     }
 
@@ -538,7 +548,7 @@ static int cbps_unregister(struct domain *d)
 
     unmap_domain_page_global(c->ring.sring);
     put_page_and_type(c->ring_pg);
-    xfree(c);
+    vfree(c);
 
     printk(XENLOG_G_INFO "cbps: %pd unregistered\n", d);
     return 0;

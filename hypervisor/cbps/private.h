@@ -62,7 +62,8 @@ struct cbps_domain {
     struct cbps_offer backlog[CBPS_BACKLOG];    /* FIFO from bl_head */
     unsigned int bl_head, bl_len;
     s_time_t bl_moved;          /* when the guest last freed an offer slot */
-    uint64_t offers_lost;       /* backlog full: found again next cycle */
+    bool bl_waiting;            /* the scanner waits for this backlog */
+    uint64_t offers_lost;       /* backlog full or two cycles old */
 };
 
 /* Boot options; scan.c changes the scanner's at run time (scan_lock). */
@@ -99,7 +100,7 @@ static inline bool cbps_same_group(const struct domain *a,
 /* core.c: offers (cbps_lock). */
 bool cbps_offer(struct domain *d, mfn_t from, mfn_t to, domid_t partner,
                 mfn_t partner_mfn);
-int cbps_offer_take(struct domain *d, mfn_t from, mfn_t to,
+int cbps_offer_take(struct domain *d, mfn_t from, mfn_t to, int declined,
                     domid_t *partner, mfn_t *partner_mfn);
 void cbps_offers_expire(uint64_t cycle);
 bool cbps_offers_backlogged(void);

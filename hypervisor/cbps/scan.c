@@ -558,16 +558,21 @@ bool cbps_idle_work(void)
         return false;
     }
 
-    /* Let the guests take the offers made so far, within a budget. */
+    /*
+     * Let the guests take the offers made so far, within a budget: the
+     * time from each call that decided to wait to the next call.
+     */
+    if ( scan.wait_from )
+    {
+        scan.waited += start - scan.wait_from;
+        scan.wait_from = 0;
+    }
     if ( scan.waited < CBPS_WAIT_MAX && cbps_offers_backlogged() )
     {
-        if ( scan.wait_from )
-            scan.waited += start - scan.wait_from;
         scan.wait_from = start;
         spin_unlock(&scan_lock);
         return false;
     }
-    scan.wait_from = 0;
 
     take_snapshot();
     while ( frames < CHUNK_FRAMES && hashes < CHUNK_HASHES &&

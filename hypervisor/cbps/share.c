@@ -877,7 +877,7 @@ int cbps_share_commit(struct domain *d, const struct xen_cbps_op *op,
         return -EINVAL;
 
     /* Only what Xen offered, and only once. */
-    rc = cbps_offer_take(d, m, s, partner, partner_mfn);
+    rc = cbps_offer_take(d, m, s, -1, partner, partner_mfn);
     if ( rc )
         return refuse(d, R_OFFER, rc, m, 0, mfn_x(s));
     /* Shadow mode (log-dirty) cannot map shared frames. */
