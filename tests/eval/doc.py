@@ -225,6 +225,14 @@ def write_doc(path, meta, runs, logs, res, failed):
       f'duplicates the census counted besides: {fr(idle.get("pot_intra"))} '
       f'frames; zero frames: {fr(idle.get("pot_zero_frames"))}.')
     w('')
+    w('The census counts every frame a guest owns, so its potential also '
+      'holds identical pages `cs.ko` does not take: page tables, slab, '
+      'kernel data outside the image, page cache mapped into a process '
+      '(busybox itself, which every shell runs), free pages.  Over only the '
+      'pages `cs.ko` can take, the `anypfn` VM test of `make check` '
+      'requires 90% two scan cycles after its workload (it measured 99% '
+      'when the offer backlog went in, `docs/DESIGN.md`).')
+    w('')
     pr = idle.get('phase_rates') or {}
     z, g3 = pr.get('zero-on'), pr.get('3-guests')
     zus = (1e6 * z[1] / z[0]) if z and z[0] else None

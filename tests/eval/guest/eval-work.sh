@@ -50,9 +50,12 @@ work)
 	echo CBPS-EVAL-COW-DONE
 	step 3
 	echo 0 >$t/tracing_on
-	# "  0)  + 12.345 us   |  cs_commit [cs]();": one line per call.
-	grep 'cs_commit' $t/trace | sed -n 's/.* \([0-9][0-9]*\.[0-9]*\) us .*/\1/p' |
-		sort -n >/tmp/commit-us
+	# "  0)  + 12.345 us   |  cs_commit [cs]();": one line per call;
+	# the duration is the field before "us |" (nothing else counts).
+	sed -n 's/^ *[0-9]*) *[-+!#*@$]* *\([0-9][0-9]*\.[0-9]*\) us *|.*cs_commit.*/\1/p' \
+		$t/trace | sort -n >/tmp/commit-us
+	echo "EVAL commit-trace lines=$(grep -c cs_commit $t/trace)" \
+		"parsed=$(wc -l </tmp/commit-us)"
 	awk '{ v[NR] = $1; s += $1 }
 		function q(f,  i) { i = int(NR * f) + 1; return v[i > NR ? NR : i] }
 		END { if (!NR) { print "EVAL commit n=0"; exit }
