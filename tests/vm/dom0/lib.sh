@@ -2,9 +2,10 @@
 . /scenarios/common.sh
 
 # start_guest NAME TEST [KERNEL ARGS...]: create a PV guest that runs the
-# guest scenario TEST, from $kernel and $ramdisk if set.  An xl failure is the
-# toolstack's, not cbps's.  Guests are created one at a time: parallel
-# xl creates made dom0 programs crash more often under TCG.
+# guest scenario TEST, from $kernel and $ramdisk and with $memory MiB if
+# set.  An xl failure is the toolstack's, not cbps's.  Guests are created
+# one at a time: parallel xl creates made dom0 programs crash more often
+# under TCG.
 start_guest() {
 	_n=$1
 	_t=$2
@@ -14,7 +15,7 @@ name="$_n"
 type="pv"
 kernel="${kernel:-/guest/vmlinux.gz}"
 ramdisk="${ramdisk:-/guest/domU.cpio.gz}"
-memory=128
+memory=${memory:-128}
 vcpus=1
 extra="console=hvc0 cbps_test=$_t $*"
 on_poweroff="destroy"

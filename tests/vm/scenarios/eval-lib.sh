@@ -24,32 +24,20 @@ phase() {
 echo idle >/tmp/eval.phase
 
 # eval_guest NAME TEST MEM_MIB IMAGE [KERNEL ARGS...]: a PV guest of
-# MEM_MIB running guest scenario TEST from ramdisk /guest/IMAGE.
+# MEM_MIB running guest scenario TEST from ramdisk /guest/IMAGE
+# (start_guest, lib.sh, with its ramdisk and memory set for this one).
 eval_guest() {
-	_n=$1
-	_t=$2
 	_m=$3
 	_i=$4
+	_g=$1
+	_s=$2
 	shift 4
-	cat >"/tmp/$_n.cfg" <<EOC
-name="$_n"
-type="pv"
-kernel="/guest/vmlinux.gz"
-ramdisk="/guest/$_i"
-memory=$_m
-vcpus=1
-extra="console=hvc0 cbps_test=$_t $*"
-on_poweroff="destroy"
-on_reboot="destroy"
-on_crash="destroy"
-EOC
-	xl create -q "/tmp/$_n.cfg" >"/tmp/$_n.create.log" 2>&1
-	_rc=$?
-	if [ $_rc != 0 ]; then
-		sed "s/^/[xl] /" "/tmp/$_n.create.log"
-		infra "xl create $_n failed (exit $_rc)"
-	fi
-	event "started $_n ($_m MiB, $_i, $_t) as domain $(domid "$_n")"
+	ramdisk=/guest/$_i
+	memory=$_m
+	start_guest "$_g" "$_s" "$@"
+	ramdisk=
+	memory=
+	event "started $_g ($_m MiB, $_i, $_s) as domain $(domid "$_g")"
 }
 
 # marked GUEST PATTERN: the guest's console has a line matching PATTERN.
