@@ -2,8 +2,8 @@
 . /scenarios/common.sh
 
 # start_guest NAME TEST [KERNEL ARGS...]: create a PV guest that runs the
-# guest scenario TEST, from $kernel and $ramdisk and with $memory MiB if
-# set.  An xl failure is the toolstack's, not cbps's.  Guests are created
+# guest scenario TEST, from $kernel and $ramdisk, with $memory MiB and
+# $vcpus vCPUs if set (default 128 and 1).  An xl failure is the toolstack's, not cbps's.  Guests are created
 # one at a time: parallel xl creates made dom0 programs crash more often
 # under TCG.
 start_guest() {
@@ -16,7 +16,7 @@ type="pv"
 kernel="${kernel:-/guest/vmlinux.gz}"
 ramdisk="${ramdisk:-/guest/domU.cpio.gz}"
 memory=${memory:-128}
-vcpus=1
+vcpus=${vcpus:-1}
 extra="console=hvc0 cbps_test=$_t $*"
 on_poweroff="destroy"
 on_reboot="destroy"
