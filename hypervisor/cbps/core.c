@@ -560,9 +560,7 @@ int cbps_domain_relinquish(struct domain *d)
     if ( dom_cbps(d) )
         cbps_unregister(d);
     /* Its holds on shared frames go without copies: it will not run. */
-    cbps_share_relinquish(d);
-
-    return 0;
+    return cbps_share_relinquish(d);
 }
 
 static int cbps_kick(struct domain *d)
@@ -691,15 +689,17 @@ static int cbps_set_group(const struct xen_cbps_op *op)
     }
     spin_unlock(&cbps_lock);
 
-    if ( old != op->u.group.group && cbps_share_held(d) )
+    if ( old != op->u.group.group )
+        printk(XENLOG_G_INFO "cbps: %pd moved from sharing group %u to %u\n",
+               d, old, op->u.group.group);
+    /* Also when the continuation of a move calls again, with no change. */
+    if ( (old != op->u.group.group || cbps_share_unsharing(d)) &&
+         cbps_share_held(d) )
     {
         domain_pause(d);
         rc = cbps_share_regroup(d);
         domain_unpause(d);
     }
-    if ( old != op->u.group.group )
-        printk(XENLOG_G_INFO "cbps: %pd moved from sharing group %u to %u\n",
-               d, old, op->u.group.group);
 
     rcu_unlock_domain(d);
     return rc;
@@ -879,6 +879,10 @@ long cbps_memory_op(XEN_GUEST_HANDLE_PARAM(void) arg)
     if ( copy_back && __copy_to_guest(arg, &op, 1) )
         rc = -EFAULT;
 
+    /* A long operation (a move between groups) goes on in steps. */
+    if ( rc == -ERESTART )
+        rc = hypercall_create_continuation(__HYPERVISOR_memory_op, "lh",
+                                           XENMEM_cbps_op, arg);
     return rc;
 }
 

@@ -34,6 +34,7 @@
 #include <xen/domain_page.h>
 #include <xen/err.h>
 #include <xen/event.h>
+#include <xen/iommu.h>
 #include <xen/lib.h>
 #include <xen/mm.h>
 #include <xen/percpu.h>
@@ -57,6 +58,7 @@
 #define BUCKETS         1024
 #define MEMO            64      /* recent copies, to redirect stale installs */
 #define UNSHARE_BATCH   64
+#define RELEASE_BATCH   512     /* holds a dying domain drops per step */
 #define ENOMEM_TICK     MILLISECS(100)
 #define ENOMEM_SLACK    64      /* free frames wanted before unpausing */
 #define MAX_PAUSED      64
@@ -338,6 +340,15 @@ static void memo_put(const struct domain *d, mfn_t s, mfn_t n)
     memo_next = (memo_next + 1) % MEMO;
 }
 
+static void memo_forget_domain(const struct domain *d)
+{
+    unsigned int i;
+
+    for ( i = 0; i < MEMO; i++ )
+        if ( memo[i].domid == d->domain_id )
+            memo[i].domid = DOMID_INVALID;
+}
+
 static bool memo_find(const struct domain *d, mfn_t s, mfn_t *n)
 {
     unsigned int i;
@@ -369,7 +380,7 @@ static bool memo_find(const struct domain *d, mfn_t s, mfn_t *n)
 /* Why commits are refused: counted, and the first few printed. */
 enum refusal {
     R_OFFER, R_GONE, R_PTE, R_P2M, R_REFS, R_DIFF, R_SHARE, R_NOMEM,
-    R_PAUSE, R_POOL, R_PAGING, R_GROUP, R_CAP, R_NR
+    R_PAUSE, R_POOL, R_PAGING, R_GROUP, R_CAP, R_IOMMU, R_BUILDING, R_NR
 };
 static const char *const refusal_name[R_NR] = {
     [R_OFFER] = "not offered", [R_GONE] = "frame gone",
@@ -377,7 +388,8 @@ static const char *const refusal_name[R_NR] = {
     [R_DIFF] = "contents differ", [R_SHARE] = "share closed",
     [R_NOMEM] = "no memory", [R_PAUSE] = "pause", [R_POOL] = "pool full",
     [R_PAGING] = "shadow mode", [R_GROUP] = "sharing group",
-    [R_CAP] = "max-held",
+    [R_CAP] = "max-held", [R_IOMMU] = "passthrough",
+    [R_BUILDING] = "share not complete",
 };
 static unsigned long refusals[R_NR];
 
@@ -626,6 +638,67 @@ static void free_share(struct share *sh)
     xfree(sh);
 }
 
+/*
+ * What a domain is charged for (its tot_pages, against its max_pages):
+ * its own frames and every shared frame it holds.  A commit frees the
+ * domain's frame but keeps the charge, and a copy-out takes it over, so
+ * a copy never needs room under max_pages (an administrator lowering
+ * maxmem cannot make every unshare fail), and a guest cannot fill its
+ * quota to make them fail.  Sharing saves the host's memory, not the
+ * guest's quota.  A hold that ends without a copy (ballooned out, or the
+ * domain dies) gives the charge back.
+ */
+static void charge(struct domain *d, unsigned int n)
+{
+    spin_lock(&d->page_alloc_lock);
+    /* d has frames of its own: this is never its first page. */
+    if ( domain_adjust_tot_pages(d, n) == n )
+        get_knownalive_domain(d);
+    spin_unlock(&d->page_alloc_lock);
+}
+
+static void uncharge(struct domain *d, unsigned int n)
+{
+    bool drop;
+
+    if ( !n )
+        return;
+    spin_lock(&d->page_alloc_lock);
+    drop = !domain_adjust_tot_pages(d, -(long)n);
+    spin_unlock(&d->page_alloc_lock);
+    /* As free_domheap_pages(): the last page held a domain reference. */
+    if ( drop )
+        put_domain(d);
+}
+
+/*
+ * Hand pg, allocated with no owner and already filled, to d with refs
+ * general and rw writable-type references taken for the entries that
+ * will map it.  Until the count is set no get_page() against d succeeds,
+ * and after it the type is writable and in use: no vCPU of d can pin,
+ * free or retype the frame before Xen is done with it.  The charge comes
+ * from the hold it replaces.  -ESRCH when d is dying.
+ */
+static int give_frame(struct domain *d, struct page_info *pg,
+                      unsigned int refs, unsigned int rw)
+{
+    spin_lock(&d->page_alloc_lock);
+    if ( d->is_dying )
+    {
+        spin_unlock(&d->page_alloc_lock);
+        return -ESRCH;
+    }
+    ASSERT(!page_get_owner(pg) && !(pg->count_info & PGC_count_mask));
+    pg->u.inuse.type_info = rw ? PGT_writable_page | PGT_validated | rw : 0;
+    page_set_owner(pg, d);
+    smp_wmb();      /* owner and type before the count that admits get_page */
+    pg->count_info = (pg->count_info & ~PGC_count_mask) | PGC_allocated |
+                     (1 + refs);
+    page_list_add_tail(pg, &d->page_list);
+    spin_unlock(&d->page_alloc_lock);
+    return 0;
+}
+
 /* Make the listed RW entries of m read-only; undo with restore_ptes(). */
 static int protect_ptes(struct domain *d, mfn_t m, const struct cbps_pte *pte,
                         unsigned int n, unsigned int *done)
@@ -759,6 +832,24 @@ static int join(struct domain *d, mfn_t m, mfn_t s, struct holder *h,
         refuse(d, R_SHARE, rc, m, 0, mfn_x(s));
         goto undo;
     }
+    /*
+     * A share convert() is still filling (a stale offer can name its
+     * pool frame): its bytes are not in yet, and it may yet be undone.
+     */
+    if ( !fresh && !sh->hashed )
+    {
+        spin_unlock(&share_lock);
+        refuse(d, R_BUILDING, rc, m, 0, mfn_x(s));
+        goto undo;
+    }
+    /* Checked again here: d's other vCPUs commit too. */
+    rc = -ENOSPC;
+    if ( cbps_opts.max_held && held_by(d) >= cbps_opts.max_held )
+    {
+        spin_unlock(&share_lock);
+        refuse(d, R_CAP, rc, m, 0, held_by(d));
+        goto undo;
+    }
     /* The control domain may have moved d since the offer. */
     rc = -EPERM;
     if ( !cbps_may_share(d) || sh->group != cbps_group(d) )
@@ -799,6 +890,8 @@ static int join(struct domain *d, mfn_t m, mfn_t s, struct holder *h,
     spin_unlock(&share_lock);
 
     ev(fresh ? 'C' : 'J', d, m, s);
+    /* d stays charged for the frame it holds now; m goes (see charge()). */
+    charge(d, 1);
     /* Give m back to Xen, scrubbed: it held d's data. */
     set_gpfn_from_mfn(mfn_x(m), INVALID_M2P_ENTRY);
     clear_domain_page(m);
@@ -883,6 +976,12 @@ int cbps_share_commit(struct domain *d, const struct xen_cbps_op *op,
     /* Shadow mode (log-dirty) cannot map shared frames. */
     if ( paging_mode_enabled(d) )
         return refuse(d, R_PAGING, -EBUSY, m, 0, d->arch.paging.mode);
+    /*
+     * A device of d's could DMA into a frame d no longer owns (and cbps
+     * retypes frames behind the IOMMU mappings Xen keeps for PV types).
+     */
+    if ( is_iommu_enabled(d) )
+        return refuse(d, R_IOMMU, -EPERM, m, 0, 0);
     if ( !cbps_may_share(d) )
         return refuse(d, R_GROUP, -EPERM, m, 0, cbps_group(d));
     if ( cbps_opts.max_held && held_by(d) >= cbps_opts.max_held )
@@ -975,22 +1074,37 @@ mfn_t cbps_share_lookup(uint64_t h, const void *va, struct domain *d)
     return found;
 }
 
-/* Give d its own copy of N = S's contents (d holds S; h is marked leaving). */
+/*
+ * Give d its own copy of N = S's contents (d holds S; h is marked
+ * leaving).  N is filled while it is nobody's, then given to d with the
+ * references its entries will hold (give_frame()): d cannot reach a
+ * frame Xen is still writing.  -ENOMEM: no free frame on the host;
+ * -ESRCH: d is dying.
+ */
 static int copy_out(struct domain *d, struct share *sh, struct holder *h,
                     mfn_t *out)
 {
     struct page_info *spg = mfn_to_page(sh->mfn), *npg;
-    unsigned int i;
+    unsigned int i, rws = 0;
     mfn_t n;
+    int rc;
 
     /* d's view has named h->pfn for S since d joined. */
     ASSERT(cbps_get_gpfn(d, mfn_x(sh->mfn)) == h->pfn);
 
-    npg = alloc_domheap_page(d, 0);
+    npg = alloc_domheap_page(d, MEMF_no_owner);
     if ( !npg )
         return -ENOMEM;
     n = page_to_mfn(npg);
     copy_domain_page(n, sh->mfn);
+    for ( i = 0; i < h->nr_ptes; i++ )
+        rws += pte_rw(h->pte[i].orig);
+    rc = give_frame(d, npg, h->nr_ptes, rws);
+    if ( rc )
+    {
+        free_domheap_page(npg);
+        return rc;
+    }
     set_gpfn_from_mfn(mfn_x(n), h->pfn);
 
     for ( i = 0; i < h->nr_ptes; i++ )
@@ -998,12 +1112,8 @@ static int copy_out(struct domain *d, struct share *sh, struct holder *h,
         bool rw = pte_rw(h->pte[i].orig);
         intpte_t old = pte_with(h->pte[i].orig, sh->mfn, false);
         intpte_t new = pte_with(h->pte[i].orig, n, rw);
-        int rc;
 
-        if ( !get_page(npg, d) )
-            BUG();
-        if ( rw && !get_page_type(npg, PGT_writable_page) )
-            BUG();              /* a fresh page of d */
+        /* This entry's references on N were taken by give_frame(). */
         rc = pte_replace(d, h->pte[i].ma, old, new);
         if ( rc )
         {
@@ -1032,8 +1142,9 @@ static int copy_out(struct domain *d, struct share *sh, struct holder *h,
 
 /*
  * d gets its own frame for S.  0 and *out (N); -ENOENT: d holds no S;
- * -EAGAIN: another vCPU of d is at it; -ENOMEM: no free frame.  The last
- * holder copies too: S is a pool frame, and goes back to the pool.
+ * -EAGAIN: another vCPU of d is at it; -ENOMEM: no free frame on the
+ * host; -ESRCH: d is dying.  The last holder copies too: S is a pool
+ * frame, and goes back to the pool.
  */
 static int unshare(struct domain *d, mfn_t s, mfn_t *out)
 {
@@ -1056,15 +1167,21 @@ static int unshare(struct domain *d, mfn_t s, mfn_t *out)
         sh->closing = true;
     spin_unlock(&share_lock);
 
+    /*
+     * h and sh stay while h is leaving: cbps_share_relinquish() waits for
+     * an unshare of a dying domain that another domain's context runs.
+     */
     rc = copy_out(d, sh, h, out);
     if ( rc )
     {
         spin_lock(&share_lock);
         h->leaving = false;
         sh->closing = false;
+        if ( rc == -ENOMEM )
+            enomems++;
         spin_unlock(&share_lock);
-        enomems++;
-        COUNT(d, enomem);
+        if ( rc == -ENOMEM )
+            COUNT(d, enomem);
         return rc;
     }
 
@@ -1158,7 +1275,11 @@ static bool is_paused(const struct domain *d)
     return false;
 }
 
-/* -ERESTART: retry later (paused, or another vCPU is unsharing). */
+/*
+ * -ERESTART: retry later (d paused for memory, or another vCPU of d is
+ * unsharing S).  Only for callers that give the CPU up before they retry
+ * (a guest's access, a hypercall continuation).
+ */
 static int unshare_for(struct domain *d, mfn_t s, mfn_t *n)
 {
     int rc = unshare(d, s, n);
@@ -1177,9 +1298,10 @@ int cbps_write_fault(unsigned long addr, const struct cpu_user_regs *regs)
     struct domain *d = current->domain;
     l1_pgentry_t pte;
     mfn_t n;
+    int rc;
 
-    if ( !cbps_nr_shares || !is_pv_domain(d) || is_pv_32bit_domain(d) ||
-         paging_mode_enabled(d) ||
+    if ( !cbps_nr_shares || is_idle_domain(d) || !is_pv_domain(d) ||
+         is_pv_32bit_domain(d) || paging_mode_enabled(d) ||
          (regs->error_code & (PFEC_page_present | PFEC_write_access |
                               PFEC_reserved_bit | PFEC_insn_fetch)) !=
          (PFEC_page_present | PFEC_write_access) )
@@ -1191,7 +1313,21 @@ int cbps_write_fault(unsigned long addr, const struct cpu_user_regs *regs)
          !is_share_frame(l1e_get_mfn(pte)) )
         return 0;
 
-    switch ( unshare_for(d, l1e_get_mfn(pte), &n) )
+    /*
+     * Xen's own access (copy_to_guest() in a hypercall, a runstate or
+     * time area written at context switch) is retried at once, with no
+     * softirq in between: only a done unshare may send it back, or the
+     * CPU could loop in Xen for as long as the copy fails.  Otherwise the
+     * access fails (-EFAULT to the hypercall).  A guest's own write is
+     * retried from the guest, which may wait for memory meanwhile.
+     */
+    if ( guest_mode(regs) )
+        rc = unshare_for(d, l1e_get_mfn(pte), &n);
+    else if ( (rc = unshare(d, l1e_get_mfn(pte), &n)) == -ENOENT &&
+              memo_find(d, l1e_get_mfn(pte), &n) )
+        rc = 0;
+
+    switch ( rc )
     {
     case 0:
         /* An entry cbps did not switch still maps S: not ours to fix. */
@@ -1350,7 +1486,7 @@ int cbps_guest_remove_page(struct domain *d, unsigned long *gmfn)
         return 1;
     }
 
-    /* d lets go of its hold: its tot_pages never counted S. */
+    /* d lets go of its hold, and of what it was charged for it. */
     ev('R', d, s, s);
     cbps_m2p_set(d, s, INVALID_M2P_ENTRY);
     spin_lock(&share_lock);
@@ -1362,18 +1498,26 @@ int cbps_guest_remove_page(struct domain *d, unsigned long *gmfn)
     if ( gone )
         free_share(sh);
     xfree(h);
+    uncharge(d, 1);
     return 0;
 }
 
-int cbps_share_unshare_all(struct domain *d, uint64_t *left)
+/*
+ * Up to a batch of d's holds, stopping early when the CPU is wanted:
+ * each copy is an allocation, a page copy and a TLB flush.  0, or
+ * -ENOMEM / -ESRCH with frames left; *left: what d holds after.
+ */
+static int unshare_batch(struct domain *d, uint64_t *left,
+                         unsigned int *copied)
 {
-    unsigned int i, done = 0;
+    unsigned int i, nr = 0;
     uint64_t held;
     mfn_t todo[UNSHARE_BATCH], n;
     const struct holder *h;
     int rc = 0;
 
     *left = 0;
+    *copied = 0;
     if ( !is_pv_domain(d) )
         return 0;
 
@@ -1382,49 +1526,78 @@ int cbps_share_unshare_all(struct domain *d, uint64_t *left)
     held = held_by(d);
     list_for_each_entry ( h, &d->arch.pv.cbps_holds, dlist )
     {
-        if ( done == UNSHARE_BATCH )
+        if ( nr == UNSHARE_BATCH )
             break;
-        todo[done++] = h->sh->mfn;
+        todo[nr++] = h->sh->mfn;
     }
     spin_unlock(&share_lock);
 
-    for ( i = 0; i < done; i++ )
+    for ( i = 0; i < nr; i++ )
     {
+        if ( i && hypercall_preempt_check() )
+            break;
         rc = unshare(d, todo[i], &n);
-        if ( rc == -ENOMEM )
+        if ( rc == -ENOMEM || rc == -ESRCH )
             break;
         if ( !rc )
+        {
             held--;
-        rc = 0;
+            (*copied)++;
+        }
+        rc = 0;                 /* -EAGAIN: another vCPU of d copies it */
     }
     *left = held;
     return rc;
 }
 
-/* Give d its own copy of everything it holds; what for, if it cannot. */
+int cbps_share_unshare_all(struct domain *d, uint64_t *left)
+{
+    unsigned int copied;
+
+    return unshare_batch(d, left, &copied);
+}
+
+/*
+ * Give d its own copy of everything it holds; what for, if it cannot.
+ * In steps: -ERESTART when the CPU is wanted, and the caller's
+ * hypercall continues (d is in a consistent state after every copy).
+ * Each step is at most a batch.
+ */
 static int unshare_everything(struct domain *d, const char *what)
 {
-    uint64_t left, before = ~0ULL;
-    int rc;
+    uint64_t left = 0;
+    unsigned int copied;
+    int rc = 0;
 
     if ( !cbps_nr_shares || !is_pv_domain(d) )
         return 0;
     for ( ; ; )
     {
-        rc = cbps_share_unshare_all(d, &left);
+        rc = unshare_batch(d, &left, &copied);
+        d->arch.pv.cbps_unshared += copied;
         if ( rc || !left )
             break;
-        if ( left >= before )
+        if ( hypercall_preempt_check() )
         {
-            rc = -EBUSY;        /* another vCPU keeps unsharing */
-            break;
+            d->arch.pv.cbps_steps++;
+            return -ERESTART;
         }
-        before = left;
     }
     if ( rc )
         printk(XENLOG_G_WARNING "cbps: %pd cannot %s: %"PRIu64
                " shared frames left (%d)\n", d, what, left, rc);
+    else if ( d->arch.pv.cbps_unshared )
+        printk(XENLOG_G_INFO "cbps: %pd %s: %lu shared frames copied in "
+               "%u steps\n", d, what, d->arch.pv.cbps_unshared,
+               d->arch.pv.cbps_steps + 1);
+    d->arch.pv.cbps_unshared = 0;
+    d->arch.pv.cbps_steps = 0;
     return rc;
+}
+
+bool cbps_share_unsharing(const struct domain *d)
+{
+    return is_pv_domain(d) && ACCESS_ONCE(d->arch.pv.cbps_steps);
 }
 
 /*
@@ -1465,32 +1638,55 @@ int cbps_log_dirty_enable(struct domain *d)
     return rc;
 }
 
-void cbps_share_relinquish(struct domain *d)
+/*
+ * A dying domain lets go of its holds without copies, in steps: 0 when
+ * none is left, -ERESTART to be called again (domain_kill() continues).
+ * A hold another domain's context is unsharing (a backend's grant copy,
+ * a foreign mapping: h->leaving) stays until that unshare is over; it
+ * cannot start another, d being dying (give_frame()).
+ */
+int cbps_share_relinquish(struct domain *d)
 {
     struct share *freed = NULL, *sh;
     struct holder *h, *tmp;
-    unsigned int i;
+    unsigned int i, done = 0;
+    int rc = 0;
 
-    audit(d, "dying");
-    if ( !cbps_nr_shares || !is_pv_domain(d) )
-        return;
+    if ( !is_pv_domain(d) )
+        return 0;
 
     spin_lock(&share_lock);
     list_for_each_entry_safe ( h, tmp, &d->arch.pv.cbps_holds, dlist )
     {
+        if ( h->leaving )
+        {
+            rc = -ERESTART;
+            continue;
+        }
+        if ( done == RELEASE_BATCH )
+        {
+            rc = -ERESTART;
+            break;
+        }
         sh = h->sh;
         ev('D', d, sh->mfn, sh->mfn);
         unlink_holder(sh, h);
         xfree(h);
+        done++;
         if ( sh->nr_holders )
             continue;
         unlink_share(sh);
         sh->mnext = freed;
         freed = sh;
     }
-    for ( i = 0; i < nr_paused; i++ )
-        if ( paused[i] == d->domain_id )
-            paused[i] = paused[--nr_paused];
+    if ( !rc )
+    {
+        for ( i = 0; i < nr_paused; i++ )
+            if ( paused[i] == d->domain_id )
+                paused[i] = paused[--nr_paused];
+        /* Its domid may come back for another domain. */
+        memo_forget_domain(d);
+    }
     spin_unlock(&share_lock);
 
     /* d's dying page tables drop their references to S later. */
@@ -1499,7 +1695,10 @@ void cbps_share_relinquish(struct domain *d)
         freed = sh->mnext;
         free_share(sh);
     }
-    audit(d, "released");
+    uncharge(d, done);
+    if ( !rc )
+        audit(d, "released");
+    return rc;
 }
 
 int cbps_share_info(struct domain *d, struct cbps_share_stats *s)

@@ -31,9 +31,13 @@ unsigned long cbps_share_held(const struct domain *d);
 
 /*
  * d moved to another sharing group: it gets its own copy of everything
- * it holds (d paused by the caller).  0, or -ENOMEM with frames left.
+ * it holds (d paused by the caller).  0; -ERESTART: continue the
+ * hypercall, and call again; -ENOMEM with frames left.
  */
 int cbps_share_regroup(struct domain *d);
+
+/* An unshare of everything d holds stopped for a continuation. */
+bool cbps_share_unsharing(const struct domain *d);
 
 /* CBPS_OP_unshare_all: give d its own copy of up to a batch of frames. */
 int cbps_share_unshare_all(struct domain *d, uint64_t *left);
@@ -42,8 +46,11 @@ int cbps_share_unshare_all(struct domain *d, uint64_t *left);
 int cbps_share_info(struct domain *d, struct cbps_share_stats *s);
 void cbps_share_total(struct cbps_share_total *t);
 
-/* A dying domain lets go of every frame it holds, without copies. */
-void cbps_share_relinquish(struct domain *d);
+/*
+ * A dying domain lets go of every frame it holds, without copies.  0, or
+ * -ERESTART: call again.
+ */
+int cbps_share_relinquish(struct domain *d);
 
 void cbps_share_dump(void);
 
