@@ -42,6 +42,8 @@ tool: setup
 		-o $(BUILD)/out/cbps-recount
 	@gcc -O2 -Wall -Wextra -Werror tests/vm/tools/gnt.c \
 		-lxengnttab -o $(BUILD)/out/cbps-gnt
+	@gcc -O2 -Wall -Wextra -Werror tests/vm/tools/gdbsx.c \
+		-lxencall -o $(BUILD)/out/cbps-gdbsx
 	@gcc -O2 -Wall -Wextra -Werror -static tests/vm/tools/anoncow.c \
 		-o $(BUILD)/out/cbps-anoncow
 	@gcc -O2 -Wall -Wextra -Werror -static tests/vm/tools/anonheap.c \

@@ -81,7 +81,8 @@ bins="xl xenstored xenconsoled xen-init-dom0 libxl-save-helper"
 for b in $bins; do
 	cp "$root/usr/lib/xen-4.17/bin/$b" "$d/usr/lib/xen-4.17/bin/"
 done
-cp "$out/cbps" "$out/cbps-recount" "$out/cbps-gnt" "$d/cbps/bin/"
+cp "$out/cbps" "$out/cbps-recount" "$out/cbps-gnt" "$out/cbps-gdbsx" \
+	"$d/cbps/bin/"
 
 # Every library the binaries need: Xen's from the unpacked debs, the C
 # library and friends from the host (both Debian bookworm).

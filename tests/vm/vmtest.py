@@ -44,6 +44,8 @@ SCENARIOS = {
     'share': (SHARE + ' dom0_mem=512M,max:1024M', 'xen', 1024, 512),
     'cowbench': (SHARE, 'xen', 1024, 512),
     'torture': (SHARE, 'xen', 1024, 512),
+    # A debugger's write (gdbsx) into kernel rodata one guest shares.
+    'gdbsx': (SHARE, 'xen', 1024, 512),
     # Groups set from dom0, as an administrator would.
     'demo': (SCAN + ',share=on', 'xen', 2048, 512),
     # XPTI forced on for guests: its per-CPU root tables must carry each
