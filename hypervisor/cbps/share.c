@@ -1559,29 +1559,24 @@ int cbps_share_unshare_all(struct domain *d, uint64_t *left)
 
 /*
  * Give d its own copy of everything it holds; what for, if it cannot.
- * In steps: -ERESTART when the CPU is wanted, and the caller's
- * hypercall continues (d is in a consistent state after every copy).
- * Each step is at most a batch.
+ * In steps of at most a batch: -ERESTART, and the caller's hypercall
+ * continues (d is in a consistent state after every copy), so that one
+ * call costs a batch whatever d holds.
  */
 static int unshare_everything(struct domain *d, const char *what)
 {
     uint64_t left = 0;
     unsigned int copied;
-    int rc = 0;
+    int rc;
 
     if ( !cbps_nr_shares || !is_pv_domain(d) )
         return 0;
-    for ( ; ; )
+    rc = unshare_batch(d, &left, &copied);
+    d->arch.pv.cbps_unshared += copied;
+    if ( !rc && left )
     {
-        rc = unshare_batch(d, &left, &copied);
-        d->arch.pv.cbps_unshared += copied;
-        if ( rc || !left )
-            break;
-        if ( hypercall_preempt_check() )
-        {
-            d->arch.pv.cbps_steps++;
-            return -ERESTART;
-        }
+        d->arch.pv.cbps_steps++;
+        return -ERESTART;
     }
     if ( rc )
         printk(XENLOG_G_WARNING "cbps: %pd cannot %s: %"PRIu64

@@ -14,7 +14,7 @@
 # expect: dom0/ungrouped-unoffered dom0/max-held dom0/max-held-reached
 # expect: dom0/joined-group-shares dom0/left-group-unshared
 # expect: dom0/left-group-stays-unshared dom0/ungrouped-unshared-still
-# expect: dom0/xen-logged-moves
+# expect: dom0/xen-logged-moves dom0/left-group-in-steps
 # expect: dom0/guests-exited
 # expect: a1/insmod a1/data-intact a1/kernel-clean a1/rmmod
 # expect: a1/data-after-rmmod a2/insmod a2/data-intact a2/kernel-clean
@@ -75,9 +75,15 @@ cbps group "$b1" 1
 check joined-group-shares wait_for 240 held_gt "$b1" 0
 # a2 leaves for group 3: every frame it holds is its own again before
 # the command returns, and nobody else is in group 3.
+a2_held=$(held "$a2")
 cbps group "$a2" 3
 cbps shares
 check left-group-unshared held_is "$a2" 0
+# ... in steps of at most 64 copies, each a continuation of the call.
+xl dmesg | grep "d$a2 leave its sharing group"
+steps=$(xl dmesg | sed -n "s/.*d$a2 leave its sharing group: \([0-9]*\) shared frames copied in \([0-9]*\) steps.*/\1 \2/p")
+echo "a2 held $a2_held frames; copied, steps: ${steps:-none}"
+check left-group-in-steps sh -c "echo '$steps' | awk '{ exit !(\$1 == $a2_held && \$2 * 64 >= \$1 && \$2 > 1) }'"
 sleep 5
 check left-group-stays-unshared held_is "$a2" 0
 check ungrouped-unshared-still held_is "$u1" 0
