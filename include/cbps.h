@@ -50,6 +50,7 @@
 #define CBPS_OP_share_info          12 /* sharing counters (DOMID_SELF: any) */
 #define CBPS_OP_decline             13 /* guest: drop an offer it will not take */
 #define CBPS_OP_set_group           14 /* control domain: a domain's sharing group */
+#define CBPS_GROUP_CONTINUING       1  /* set_group: pad2 between steps */
 
 /* Query flags. */
 #define CBPS_QUERY_F_ENABLED        (1U << 0) /* cbps=on given to Xen */
@@ -264,15 +265,19 @@ struct xen_cbps_op {
          * shares only with domains of the same group.  Group 0 is "no
          * group": such domains share with each other only when Xen was
          * booted with cbps=...,ungrouped=share.  A domain leaving a group
-         * first gets its own copy of every frame it holds.  -ESRCH: no
-         * such domain; -EINVAL: not a PV domU, or pad not 0; -ENOMEM: no
-         * memory for the copies (the group is set, call again).
+         * first gets its own copy of every frame it holds, in steps that
+         * continue the call (Xen sets pad2 to CBPS_GROUP_CONTINUING in
+         * the caller's op between steps, and back to 0 at the end).
+         * -ESRCH: no such domain; -EINVAL: not a PV domU, or pad not 0;
+         * -ENOMEM: no memory for the copies (the group is set, call
+         * again); -EBUSY: another move of the domain came after this one
+         * began, and that one holds.
          */
         struct {
             uint16_t domid;
             uint16_t pad[3];
             uint32_t group;
-            uint32_t pad2;
+            uint32_t pad2;      /* 0; CBPS_GROUP_CONTINUING: Xen's */
         } group;
         /* CBPS_OP_test_post: IN */
         struct {

@@ -656,17 +656,21 @@ static void cbps_global_stats(struct cbps_global_stats *s)
  * CBPS_OP_set_group.  The new group holds from now on: offers still in
  * the guest's table are dropped, and a commit checks the group again.
  * What the domain holds is unshared, whatever the groups: a frame it
- * shares with its old group must not stay shared.
+ * shares with its old group must not stay shared.  That takes steps, each
+ * a continuation of this call (pad2 = CBPS_GROUP_CONTINUING in the
+ * caller's op): a continuation only goes on unsharing, and stops if
+ * another move came after this one.
  */
-static int cbps_set_group(const struct xen_cbps_op *op)
+static int cbps_set_group(struct xen_cbps_op *op)
 {
     struct domain *d;
     struct cbps_domain *c;
     unsigned int i, old;
+    bool resumed = op->u.group.pad2 == CBPS_GROUP_CONTINUING;
     int rc = 0;
 
     if ( op->u.group.pad[0] || op->u.group.pad[1] || op->u.group.pad[2] ||
-         op->u.group.pad2 )
+         (op->u.group.pad2 && !resumed) )
         return -EINVAL;
     d = rcu_lock_domain_by_id(op->u.group.domid);
     if ( !d )
@@ -678,23 +682,28 @@ static int cbps_set_group(const struct xen_cbps_op *op)
         return -EINVAL;
     }
 
-    spin_lock(&cbps_lock);
-    old = d->arch.pv.cbps_group;
-    ACCESS_ONCE(d->arch.pv.cbps_group) = op->u.group.group;
-    if ( old != op->u.group.group && (c = dom_cbps(d)) != NULL )
+    if ( resumed )
+        old = cbps_group(d);
+    else
     {
-        for ( i = 0; i < CBPS_OFFERS; i++ )
-            c->offer[i].used = false;
-        c->bl_len = 0;
+        spin_lock(&cbps_lock);
+        old = d->arch.pv.cbps_group;
+        ACCESS_ONCE(d->arch.pv.cbps_group) = op->u.group.group;
+        if ( old != op->u.group.group && (c = dom_cbps(d)) != NULL )
+        {
+            for ( i = 0; i < CBPS_OFFERS; i++ )
+                c->offer[i].used = false;
+            c->bl_len = 0;
+        }
+        spin_unlock(&cbps_lock);
+        if ( old != op->u.group.group )
+            printk(XENLOG_G_INFO "cbps: %pd moved from sharing group %u to "
+                   "%u\n", d, old, op->u.group.group);
     }
-    spin_unlock(&cbps_lock);
 
-    if ( old != op->u.group.group )
-        printk(XENLOG_G_INFO "cbps: %pd moved from sharing group %u to %u\n",
-               d, old, op->u.group.group);
-    /* Also when the continuation of a move calls again, with no change. */
-    if ( (old != op->u.group.group || cbps_share_unsharing(d)) &&
-         cbps_share_held(d) )
+    if ( resumed && old != op->u.group.group )
+        rc = -EBUSY;            /* a later move holds: it unshares */
+    else if ( resumed || cbps_share_held_elsewhere(d) )
     {
         domain_pause(d);
         rc = cbps_share_regroup(d);
@@ -879,7 +888,17 @@ long cbps_memory_op(XEN_GUEST_HANDLE_PARAM(void) arg)
     if ( copy_back && __copy_to_guest(arg, &op, 1) )
         rc = -EFAULT;
 
-    /* A long operation (a move between groups) goes on in steps. */
+    /*
+     * A long operation (a move between groups) goes on in steps; the op
+     * says whether it is the first, and is as it was once it ends.
+     */
+    if ( op.cmd == CBPS_OP_set_group &&
+         (rc == -ERESTART || op.u.group.pad2 == CBPS_GROUP_CONTINUING) )
+    {
+        op.u.group.pad2 = rc == -ERESTART ? CBPS_GROUP_CONTINUING : 0;
+        if ( __copy_to_guest(arg, &op, 1) )
+            rc = -EFAULT;
+    }
     if ( rc == -ERESTART )
         rc = hypercall_create_continuation(__HYPERVISOR_memory_op, "lh",
                                            XENMEM_cbps_op, arg);

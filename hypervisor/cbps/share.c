@@ -114,6 +114,13 @@ static struct timer enomem_timer;
 /* ptwr cannot unshare under its page lock: it leaves the frame here. */
 static DEFINE_PER_CPU(unsigned long, deferred);
 
+/*
+ * Xen's own access retried while another context copies the same frame
+ * for the domain (a bounded copy that never waits): at most this often.
+ */
+#define XEN_RETRIES     1000
+static DEFINE_PER_CPU(unsigned int, xen_retries);
+
 /* Page locks this CPU holds (mm.c counts them, debug build or not). */
 DEFINE_PER_CPU(unsigned int, cbps_page_locks);
 
@@ -276,6 +283,21 @@ static void unlink_holder(struct share *sh, struct holder *h)
     h->d->arch.pv.cbps_held[h->kind]--;
 }
 
+/*
+ * d holds frames of a group it is no longer in: a move between groups
+ * is under way.  A domain's holds are all of one group (join() takes no
+ * new one meanwhile), so its first hold tells.  Caller holds share_lock.
+ */
+static bool held_elsewhere(const struct domain *d)
+{
+    const struct holder *h;
+
+    if ( !is_pv_domain(d) || list_empty(&d->arch.pv.cbps_holds) )
+        return false;
+    h = list_first_entry(&d->arch.pv.cbps_holds, struct holder, dlist);
+    return h->sh->group != cbps_group(d);
+}
+
 /* Shared frames d holds now. */
 static unsigned long held_by(const struct domain *d)
 {
@@ -380,7 +402,8 @@ static bool memo_find(const struct domain *d, mfn_t s, mfn_t *n)
 /* Why commits are refused: counted, and the first few printed. */
 enum refusal {
     R_OFFER, R_GONE, R_PTE, R_P2M, R_REFS, R_DIFF, R_SHARE, R_NOMEM,
-    R_PAUSE, R_POOL, R_PAGING, R_GROUP, R_CAP, R_IOMMU, R_BUILDING, R_NR
+    R_PAUSE, R_POOL, R_PAGING, R_GROUP, R_CAP, R_IOMMU, R_BUILDING, R_DRAIN,
+    R_NR
 };
 static const char *const refusal_name[R_NR] = {
     [R_OFFER] = "not offered", [R_GONE] = "frame gone",
@@ -389,7 +412,7 @@ static const char *const refusal_name[R_NR] = {
     [R_NOMEM] = "no memory", [R_PAUSE] = "pause", [R_POOL] = "pool full",
     [R_PAGING] = "shadow mode", [R_GROUP] = "sharing group",
     [R_CAP] = "max-held", [R_IOMMU] = "passthrough",
-    [R_BUILDING] = "share not complete",
+    [R_BUILDING] = "share not complete", [R_DRAIN] = "unsharing all",
 };
 static unsigned long refusals[R_NR];
 
@@ -842,6 +865,18 @@ static int join(struct domain *d, mfn_t m, mfn_t s, struct holder *h,
         refuse(d, R_BUILDING, rc, m, 0, mfn_x(s));
         goto undo;
     }
+    /*
+     * Nothing new while d gives back everything it holds (a move between
+     * groups, suspend, log-dirty): the holds stay of one group, and a
+     * guest committing fast cannot stall its own suspend or migration.
+     */
+    rc = -EBUSY;
+    if ( held_elsewhere(d) || ACCESS_ONCE(d->arch.pv.cbps_steps) )
+    {
+        spin_unlock(&share_lock);
+        refuse(d, R_DRAIN, rc, m, 0, cbps_group(d));
+        goto undo;
+    }
     /* Checked again here: d's other vCPUs commit too. */
     rc = -ENOSPC;
     if ( cbps_opts.max_held && held_by(d) >= cbps_opts.max_held )
@@ -885,9 +920,13 @@ static int join(struct domain *d, mfn_t m, mfn_t s, struct holder *h,
                 h->p2m_ma);
     flush_guest_tlbs(d);
 
-    spin_lock(&share_lock);
-    h->leaving = false;
-    spin_unlock(&share_lock);
+    /* A new share stays unusable until convert() has hashed it. */
+    if ( !fresh )
+    {
+        spin_lock(&share_lock);
+        h->leaving = false;
+        spin_unlock(&share_lock);
+    }
 
     ev(fresh ? 'C' : 'J', d, m, s);
     /* d stays charged for the frame it holds now; m goes (see charge()). */
@@ -945,6 +984,7 @@ static int convert(struct domain *d, mfn_t m, struct holder *h, mfn_t *out)
         sh->hnext = by_hash[bucket(sh->hash)];
         by_hash[bucket(sh->hash)] = sh;
         sh->hashed = true;
+        h->leaving = false;     /* complete: it may be unshared now */
     }
     spin_unlock(&share_lock);
 
@@ -1156,7 +1196,7 @@ static int unshare(struct domain *d, mfn_t s, mfn_t *out)
     spin_lock(&share_lock);
     sh = find_share(s);
     h = sh ? find_holder(sh, d) : NULL;
-    if ( !h || h->leaving )
+    if ( !h || h->leaving || !sh->hashed )
     {
         spin_unlock(&share_lock);
         return h ? -EAGAIN : -ENOENT;
@@ -1222,7 +1262,8 @@ static void enomem_pause(struct domain *d)
     for ( i = 0; i < nr_paused; i++ )
         if ( paused[i] == d->domain_id )
             break;
-    if ( i == nr_paused && nr_paused < MAX_PAUSED )
+    /* A dying domain's id may come back: relinquish emptied its slot. */
+    if ( i == nr_paused && nr_paused < MAX_PAUSED && !d->is_dying )
     {
         paused[nr_paused++] = d->domain_id;
         spin_unlock(&share_lock);
@@ -1316,16 +1357,23 @@ int cbps_write_fault(unsigned long addr, const struct cpu_user_regs *regs)
     /*
      * Xen's own access (copy_to_guest() in a hypercall, a runstate or
      * time area written at context switch) is retried at once, with no
-     * softirq in between: only a done unshare may send it back, or the
-     * CPU could loop in Xen for as long as the copy fails.  Otherwise the
-     * access fails (-EFAULT to the hypercall).  A guest's own write is
-     * retried from the guest, which may wait for memory meanwhile.
+     * softirq in between: only a done unshare, or one another context is
+     * finishing, may send it back, or the CPU could loop in Xen for as
+     * long as a copy fails.  Otherwise the access fails (-EFAULT to the
+     * hypercall).  A guest's own write is retried from the guest, which
+     * may wait for memory meanwhile.
      */
     if ( guest_mode(regs) )
         rc = unshare_for(d, l1e_get_mfn(pte), &n);
-    else if ( (rc = unshare(d, l1e_get_mfn(pte), &n)) == -ENOENT &&
-              memo_find(d, l1e_get_mfn(pte), &n) )
-        rc = 0;
+    else
+    {
+        rc = unshare(d, l1e_get_mfn(pte), &n);
+        if ( rc == -ENOENT && memo_find(d, l1e_get_mfn(pte), &n) )
+            rc = 0;
+        if ( rc == -EAGAIN && this_cpu(xen_retries)++ < XEN_RETRIES )
+            return EXCRET_fault_fixed;
+        this_cpu(xen_retries) = 0;
+    }
 
     switch ( rc )
     {
@@ -1458,7 +1506,7 @@ int cbps_guest_remove_page(struct domain *d, unsigned long *gmfn)
     spin_lock(&share_lock);
     sh = find_share(s);
     h = sh ? find_holder(sh, d) : NULL;
-    if ( h && !h->leaving )
+    if ( h && !h->leaving && sh->hashed )
         h->leaving = true;
     else
         h = NULL;
@@ -1563,13 +1611,16 @@ int cbps_share_unshare_all(struct domain *d, uint64_t *left)
  * continues (d is in a consistent state after every copy), so that one
  * call costs a batch whatever d holds.
  */
+static int unshare_end(struct domain *d, const char *what, int rc,
+                       uint64_t left);
+
 static int unshare_everything(struct domain *d, const char *what)
 {
     uint64_t left = 0;
     unsigned int copied;
     int rc;
 
-    if ( !cbps_nr_shares || !is_pv_domain(d) )
+    if ( !is_pv_domain(d) )
         return 0;
     rc = unshare_batch(d, &left, &copied);
     d->arch.pv.cbps_unshared += copied;
@@ -1578,6 +1629,13 @@ static int unshare_everything(struct domain *d, const char *what)
         d->arch.pv.cbps_steps++;
         return -ERESTART;
     }
+    return unshare_end(d, what, rc, left);
+}
+
+/* The end of an unshare of everything: say how it went, reset its steps. */
+static int unshare_end(struct domain *d, const char *what, int rc,
+                       uint64_t left)
+{
     if ( rc )
         printk(XENLOG_G_WARNING "cbps: %pd cannot %s: %"PRIu64
                " shared frames left (%d)\n", d, what, left, rc);
@@ -1590,9 +1648,14 @@ static int unshare_everything(struct domain *d, const char *what)
     return rc;
 }
 
-bool cbps_share_unsharing(const struct domain *d)
+bool cbps_share_held_elsewhere(const struct domain *d)
 {
-    return is_pv_domain(d) && ACCESS_ONCE(d->arch.pv.cbps_steps);
+    bool r;
+
+    spin_lock(&share_lock);
+    r = held_elsewhere(d);
+    spin_unlock(&share_lock);
+    return r;
 }
 
 /*
@@ -1614,6 +1677,9 @@ int cbps_domain_suspend(struct domain *d)
  */
 int cbps_share_regroup(struct domain *d)
 {
+    /* Only frames of the old group: d may hold its new group's already. */
+    if ( !cbps_share_held_elsewhere(d) )
+        return unshare_end(d, "leave its sharing group", 0, 0);
     return unshare_everything(d, "leave its sharing group");
 }
 

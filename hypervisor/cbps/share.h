@@ -36,8 +36,8 @@ unsigned long cbps_share_held(const struct domain *d);
  */
 int cbps_share_regroup(struct domain *d);
 
-/* An unshare of everything d holds stopped for a continuation. */
-bool cbps_share_unsharing(const struct domain *d);
+/* d holds frames of a sharing group it is no longer in. */
+bool cbps_share_held_elsewhere(const struct domain *d);
 
 /* CBPS_OP_unshare_all: give d its own copy of up to a batch of frames. */
 int cbps_share_unshare_all(struct domain *d, uint64_t *left);
