@@ -958,6 +958,16 @@ static int __init cf_check cbps_init(void)
                                          : "share with nobody",
                cbps_opts.call_rate, cbps_opts.call_rate ? "" : " (no limit)",
                cbps_opts.max_held, cbps_opts.max_held ? "" : " (no limit)");
+#ifdef NDEBUG
+        if ( cbps_opts.test_delay )
+            printk(XENLOG_WARNING "cbps: test-delay= ignored: a debug build's "
+                   "option\n");
+        cbps_opts.test_delay = 0;
+#else
+        if ( cbps_opts.test_delay )
+            printk(XENLOG_WARNING "cbps: test-delay=%u: copies for another "
+                   "domain wait, for the tests\n", cbps_opts.test_delay);
+#endif
     }
     else
         printk(XENLOG_INFO "cbps: off (boot Xen with cbps=on to enable)\n");

@@ -5,6 +5,7 @@
  *   cbps=<bool>[,max-domains=<n>][,rate=<n>][,interval=<ms>]
  *        [,zero=<bool>][,stable=<bool>][,share=<bool>][,pool=<size>]
  *        [,ungrouped=share|isolate][,call-rate=<n>][,max-held=<n>]
+ *        [,test-delay=<ms>]
  *
  * Only an explicit boolean turns cbps on: sub-options alone leave it off,
  * as with Xen's other feature flags.  This file uses nothing but Xen's
@@ -92,6 +93,8 @@ static const struct {
       offsetof(struct cbps_opts, call_rate) },
     { "max-held", 0, CBPS_MAX_HELD_LIMIT,
       offsetof(struct cbps_opts, max_held) },
+    { "test-delay", 0, CBPS_TEST_DELAY_LIMIT,
+      offsetof(struct cbps_opts, test_delay) },
 };
 
 static const struct {

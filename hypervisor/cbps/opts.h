@@ -21,6 +21,7 @@
 #define CBPS_CALL_RATE_DEFAULT      20000       /* guest calls a second */
 #define CBPS_CALL_RATE_LIMIT        10000000
 #define CBPS_MAX_HELD_LIMIT         268435456   /* frames: 1 TiB */
+#define CBPS_TEST_DELAY_LIMIT       10000       /* ms */
 
 struct cbps_opts {
     bool enabled;               /* cbps=<bool> */
@@ -36,6 +37,10 @@ struct cbps_opts {
                                    0 = no limit */
     unsigned int max_held;      /* max-held=<n>: shared frames one domain
                                    may hold, 0 = no limit */
+    unsigned int test_delay;    /* test-delay=<ms>: debug builds only, a
+                                   copy another domain asked for waits
+                                   this long, so that the VM tests can
+                                   race teardown against it */
 };
 
 /* The defaults: Xen's cbps_opts starts as this, and so does every parse. */
@@ -51,6 +56,7 @@ struct cbps_opts {
     .ungrouped_share = false,                   \
     .call_rate = CBPS_CALL_RATE_DEFAULT,        \
     .max_held = 0,                              \
+    .test_delay = 0,                            \
 }
 
 void cbps_opts_default(struct cbps_opts *o);

@@ -31,6 +31,7 @@
  * while taking a page lock (Xen allows one page lock at a time, and the
  * hooks run before theirs), nor with cbps_lock.
  */
+#include <xen/delay.h>
 #include <xen/domain_page.h>
 #include <xen/err.h>
 #include <xen/event.h>
@@ -1115,6 +1116,25 @@ mfn_t cbps_share_lookup(uint64_t h, const void *va, struct domain *d)
 }
 
 /*
+ * Debug builds, cbps=...,test-delay=<ms>: a copy another domain's context
+ * asked for (a backend's grant copy, a foreign mapping) waits, share_lock
+ * not held, so that a VM test can destroy the domain meanwhile.
+ */
+static void test_delay(const struct domain *d)
+{
+#ifndef NDEBUG
+    if ( cbps_opts.test_delay && current->domain != d )
+    {
+        printk(XENLOG_G_DEBUG "cbps: %pd copy for %pd waits %u ms (test)\n",
+               current->domain, d, cbps_opts.test_delay);
+        mdelay(cbps_opts.test_delay);
+        printk(XENLOG_G_DEBUG "cbps: %pd copy for %pd goes on (test)\n",
+               current->domain, d);
+    }
+#endif
+}
+
+/*
  * Give d its own copy of N = S's contents (d holds S; h is marked
  * leaving).  N is filled while it is nobody's, then given to d with the
  * references its entries will hold (give_frame()): d cannot reach a
@@ -1131,6 +1151,7 @@ static int copy_out(struct domain *d, struct share *sh, struct holder *h,
 
     /* d's view has named h->pfn for S since d joined. */
     ASSERT(cbps_get_gpfn(d, mfn_x(sh->mfn)) == h->pfn);
+    test_delay(d);
 
     npg = alloc_domheap_page(d, MEMF_no_owner);
     if ( !npg )
@@ -1708,9 +1729,11 @@ int cbps_log_dirty_enable(struct domain *d)
  */
 int cbps_share_relinquish(struct domain *d)
 {
+    static const struct domain *last_waiter;
     struct share *freed = NULL, *sh;
     struct holder *h, *tmp;
     unsigned int i, done = 0;
+    bool waiting = false;
     int rc = 0;
 
     if ( !is_pv_domain(d) )
@@ -1722,6 +1745,7 @@ int cbps_share_relinquish(struct domain *d)
         if ( h->leaving )
         {
             rc = -ERESTART;
+            waiting = true;
             continue;
         }
         if ( done == RELEASE_BATCH )
@@ -1739,6 +1763,12 @@ int cbps_share_relinquish(struct domain *d)
         unlink_share(sh);
         sh->mnext = freed;
         freed = sh;
+    }
+    if ( rc && waiting && last_waiter != d )
+    {
+        last_waiter = d;        /* once a domain, not once a continuation */
+        printk(XENLOG_G_INFO "cbps: %pd dying: waits for an unshare in "
+               "flight\n", d);
     }
     if ( !rc )
     {
