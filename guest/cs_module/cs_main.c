@@ -285,7 +285,7 @@ static bool cs_unregister(void)
 	int rc, tries = 0;
 
 	while ((rc = cs_op(&op)) == -EBUSY && ++tries < 100)
-		msleep(10);
+		msleep(20);
 	if (rc && rc != -ENOENT) {
 		/* Xen may still write the page: leak it rather than reuse it. */
 		pr_err("Xen kept the ring (%d), leaking its page\n", rc);

@@ -162,7 +162,7 @@ fi
 echo CBPS-WROTE-6
 step 7
 
-# Path 7 (the reader, two vCPUs): suspend, then module unload, each
+# Path 7 (the reader): suspend, then module unload, each
 # taking a private copy of every shared frame first.
 p=/sys/module/cs/parameters
 if [ "$role" = reader ]; then
