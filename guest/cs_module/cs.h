@@ -3,6 +3,7 @@
 #ifndef _CS_H
 #define _CS_H
 
+#include <linux/mutex.h>
 #include <linux/pgtable.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
@@ -19,12 +20,21 @@ struct cs_state {
 	bool share;			/* module parameter; false: no commits */
 	bool anon;			/* module parameter: anonymous pages too */
 	bool resumed;			/* resumed by Xen: check the ring */
+	bool stopping;			/* rmmod has begun: never cleared */
+	bool suspending;		/* between PM_*_PREPARE and PM_POST_* */
+	struct mutex gate;		/* held from cs_taking() to the commit */
 	u32 next_seq;			/* seq expected of the next entry */
 	struct work_struct work;	/* takes entries off the ring */
 	struct cbps_guest_stats stats;
 };
 
 extern struct cs_state cs;
+
+/* May an offer be committed now?  Called with cs.gate held. */
+static inline bool cs_taking(void)
+{
+	return READ_ONCE(cs.share) && !cs.suspending && !cs.stopping;
+}
 
 struct seq_file;
 

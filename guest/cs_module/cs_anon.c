@@ -221,8 +221,9 @@ static int cs_anon_flush(void)
 
 /*
  * KSM's write_protect_page() for each mapping.  Linux's PTEs end up
- * read-only and clean, and the page is no longer exclusive; or -EBUSY,
- * with everything as it was.
+ * read-only and clean, and the page is no longer exclusive; or -EBUSY
+ * (try again) or -ENOENT (not while a mapping stays as it is), with
+ * everything as it was.
  */
 static int cs_anon_protect(struct cs_anon_walk *w)
 {
@@ -237,10 +238,12 @@ static int cs_anon_protect(struct cs_anon_walk *w)
 		 * An mm whose secondary MMUs we could not tell; PROT_NONE or
 		 * NUMA hinting (present to Linux, not to the hardware, so
 		 * Xen would not count it); userfaultfd write protection.
+		 * None of them passes by itself: ineligible, so that Xen
+		 * does not offer the page again every pass.
 		 */
 		if (mm_has_notifiers(m->mm) || pte_protnone(*m->ptep) ||
 		    pte_uffd_wp(*m->ptep))
-			return -EBUSY;
+			return -ENOENT;
 	}
 
 	/* Cleared first, so that GUP-fast backs off or shows in the count. */
@@ -296,9 +299,10 @@ int cs_anon_offer(struct xen_cbps_op *op, struct folio *folio,
 	/* A mapping the walk cannot see (a fork under way) stays a refusal. */
 	if (!rc && (!w.n || w.n != cs_anon_mapcount(folio)))
 		rc = -EBUSY;
+	/* No direct-map PTE of the frame: ineligible, as for page cache. */
 	if (!rc && !cs_pte_of((unsigned long)__va(PFN_PHYS(pfn)), mfn,
 			      &op->u.commit.pte_maddr[0]))
-		rc = -EBUSY;
+		rc = -ENOENT;
 	if (!rc)
 		rc = cs_anon_protect(&w);
 	if (!rc) {

@@ -7,10 +7,11 @@
  * raises the VIRQ; the handler only queues a work item, which takes the
  * entries off the ring in process context (sharing them needs to sleep)
  * and kicks Xen when it says more entries wait for space.  rmmod takes the
- * ring back from Xen before the page is freed.
+ * ring back from Xen before the page is freed (cs_exit() gives the order).
  */
 #define pr_fmt(fmt) "cbps: " fmt
 
+#include <linux/delay.h>
 #include <linux/gfp.h>
 #include <linux/interrupt.h>
 #include <linux/kernel.h>
@@ -25,7 +26,11 @@
 
 #include "cs.h"
 
-struct cs_state cs = { .consume = true, .share = true };
+struct cs_state cs = {
+	.consume = true,
+	.share = true,
+	.gate = __MUTEX_INITIALIZER(cs.gate),
+};
 
 static int cs_op(struct xen_cbps_op *op)
 {
@@ -88,12 +93,17 @@ static void cs_work_fn(struct work_struct *work)
 	struct xen_cbps_op op = { .cmd = CBPS_OP_kick };
 	int i, n, rc;
 
+	/* Unloading: nothing is registered again, nothing taken. */
+	if (READ_ONCE(cs.stopping))
+		return;
 	if (xchg(&cs.resumed, false) && READ_ONCE(cs.registered))
 		cs_reregister();
 	if (!READ_ONCE(cs.consume) || !READ_ONCE(cs.registered))
 		return;
 
 	do {
+		if (READ_ONCE(cs.stopping))
+			return;
 		n = cs_ring_take(&cs.ring, batch, ARRAY_SIZE(batch));
 		if (n < 0) {
 			WRITE_ONCE(cs.stats.ring_errors,
@@ -102,6 +112,8 @@ static void cs_work_fn(struct work_struct *work)
 		}
 		for (i = 0; i < n; i++)
 			cs_handle_entry(&batch[i]);
+		/* A workqueue's process context: Xen may post for long. */
+		cond_resched();
 	} while (n);
 
 	/* Xen raises the VIRQ again if the kick lets it post more. */
@@ -121,31 +133,29 @@ static irqreturn_t cs_virq(int irq, void *dev_id)
 }
 
 /*
- * Runs under kernel_param_lock(THIS_MODULE), which is also what keeps it
- * from scheduling work while cs_stop() tears down (see there).
+ * The parameters' stores run under kernel_param_lock(THIS_MODULE), and so
+ * does cs_exit()'s setting of cs.stopping: once rmmod has begun, no
+ * store schedules work or turns sharing back on.  Stores are not fenced
+ * off from module exit otherwise (sysfs goes after the exit function).
  */
 static int cs_set_consume(const char *val, const struct kernel_param *kp)
 {
-	int rc = param_set_bool(val, kp);
+	int rc;
 
+	if (cs.stopping)
+		return -EBUSY;
+	rc = param_set_bool(val, kp);
 	if (!rc && READ_ONCE(cs.consume) && READ_ONCE(cs.registered))
 		schedule_work(&cs.work);
 	return rc;
 }
 
-/*
- * No more work from here on: a write to the consume parameter can race
- * with rmmod (param stores are not fenced off from module exit), so
- * clear the flag it checks under the same lock, then unbind the VIRQ and
- * flush what is queued.
- */
-static void cs_stop(void)
+/* The administrator's setting; suspend and unload close cs.gate instead. */
+static int cs_set_share(const char *val, const struct kernel_param *kp)
 {
-	kernel_param_lock(THIS_MODULE);
-	WRITE_ONCE(cs.registered, false);
-	kernel_param_unlock(THIS_MODULE);
-	unbind_from_irqhandler(cs.irq, NULL);
-	cancel_work_sync(&cs.work);
+	if (cs.stopping)
+		return -EBUSY;
+	return param_set_bool(val, kp);
 }
 
 static const struct kernel_param_ops cs_consume_ops = {
@@ -155,7 +165,11 @@ static const struct kernel_param_ops cs_consume_ops = {
 module_param_cb(consume, &cs_consume_ops, &cs.consume, 0644);
 MODULE_PARM_DESC(consume, "Take entries off the ring (0 stalls it, for tests)");
 
-module_param_named(share, cs.share, bool, 0644);
+static const struct kernel_param_ops cs_share_ops = {
+	.set = cs_set_share,
+	.get = param_get_bool,
+};
+module_param_cb(share, &cs_share_ops, &cs.share, 0644);
 MODULE_PARM_DESC(share, "Take share offers (0: receive and count only)");
 
 /*
@@ -167,9 +181,19 @@ module_param_named(anon, cs.anon, bool, 0444);
 MODULE_PARM_DESC(anon,
 		 "Share anonymous pages too (default 0: kernel image and page cache)");
 
+/* Open or close the gate for commits; closing waits for one under way. */
+static void cs_set_suspending(bool on)
+{
+	mutex_lock(&cs.gate);
+	cs.suspending = on;
+	mutex_unlock(&cs.gate);
+}
+
 /*
  * A suspended or hibernated image must hold only our own frames: the
- * shared ones belong to the share domain, not to us.
+ * shared ones belong to the share domain, not to us.  No commit may
+ * follow the unshare, so the gate is closed first (it waits for an offer
+ * under way); afterwards the administrator's share= holds again.
  */
 static int cs_pm_notify(struct notifier_block *nb, unsigned long event,
 			void *unused)
@@ -179,14 +203,17 @@ static int cs_pm_notify(struct notifier_block *nb, unsigned long event,
 	switch (event) {
 	case PM_HIBERNATION_PREPARE:
 	case PM_SUSPEND_PREPARE:
-		WRITE_ONCE(cs.share, false);
+		cs_set_suspending(true);
 		rc = cs_share_unshare_all();
-		if (rc)
+		if (rc) {
+			/* The PM core sends no PM_POST_* to a failed notifier. */
 			pr_err("cannot unshare before suspend: %d\n", rc);
+			cs_set_suspending(false);
+		}
 		return notifier_from_errno(rc);
 	case PM_POST_HIBERNATION:
 	case PM_POST_SUSPEND:
-		WRITE_ONCE(cs.share, true);
+		cs_set_suspending(false);
 		break;
 	}
 	return NOTIFY_OK;
@@ -199,7 +226,8 @@ static int cs_resume_notify(struct notifier_block *nb, unsigned long unused,
 			    void *data)
 {
 	WRITE_ONCE(cs.resumed, true);
-	schedule_work(&cs.work);
+	if (!READ_ONCE(cs.stopping))
+		schedule_work(&cs.work);
 	return NOTIFY_OK;
 }
 
@@ -243,6 +271,27 @@ static int cs_check_xen(void)
 		return -EPROTO;
 	}
 	return 0;
+}
+
+/*
+ * Take the ring back from Xen: true when Xen holds it no more and the
+ * page may be freed.  -ENOENT: Xen holds no ring of ours (restored as a
+ * new domain, and not registered again yet).  -EBUSY: our calls are
+ * throttled for a moment.
+ */
+static bool cs_unregister(void)
+{
+	struct xen_cbps_op op = { .cmd = CBPS_OP_unregister };
+	int rc, tries = 0;
+
+	while ((rc = cs_op(&op)) == -EBUSY && ++tries < 100)
+		msleep(20);
+	if (rc && rc != -ENOENT) {
+		/* Xen may still write the page: leak it rather than reuse it. */
+		pr_err("Xen kept the ring (%d), leaking its page\n", rc);
+		return false;
+	}
+	return true;
 }
 
 static int __init cs_init(void)
@@ -298,40 +347,56 @@ static int __init cs_init(void)
 	return 0;
 
 out_unregister:
-	op.cmd = CBPS_OP_unregister;
-	if (cs_op(&op)) {
-		/* Xen may still write the page: never give it back. */
-		cs_stop();
+	/* Fenced as in cs_exit(); nothing was shared yet. */
+	kernel_param_lock(THIS_MODULE);
+	WRITE_ONCE(cs.stopping, true);
+	kernel_param_unlock(THIS_MODULE);
+	unbind_from_irqhandler(cs.irq, NULL);
+	cancel_work_sync(&cs.work);
+	if (!cs_unregister())
 		return rc;
-	}
+	goto out_free;
 out_unbind:
-	cs_stop();
+	unbind_from_irqhandler(cs.irq, NULL);
+	cancel_work_sync(&cs.work);
 out_free:
 	free_page((unsigned long)cs.sring);
 	return rc;
 }
 
+/*
+ * One order, each step relying on the ones before it:
+ *  1. fence off new work: cs.stopping (under the parameters' lock, so no
+ *     store to consume or share acts after it), the PM and resume
+ *     notifiers (unregister_pm_notifier() waits for a callback under
+ *     way; a Xen resume cannot run meanwhile, since it freezes tasks
+ *     first and rmmod's cannot freeze in here), /proc, then the VIRQ;
+ *  2. wait for work in flight: cancel_work_sync() returns once an offer
+ *     being committed is done, and nothing can queue the work again;
+ *  3. give back every shared frame: nothing commits after this;
+ *  4. unregister the ring last, and free its page only if Xen let go.
+ */
 static void __exit cs_exit(void)
 {
-	struct xen_cbps_op op = { .cmd = CBPS_OP_unregister };
 	int rc;
 
-	xen_resume_notifier_unregister(&cs_resume_nb);
+	kernel_param_lock(THIS_MODULE);
+	WRITE_ONCE(cs.stopping, true);
+	kernel_param_unlock(THIS_MODULE);
 	unregister_pm_notifier(&cs_pm_nb);
+	xen_resume_notifier_unregister(&cs_resume_nb);
 	cs_proc_exit();
-	/* No more offers taken; then our own copy of every shared frame. */
-	WRITE_ONCE(cs.share, false);
+	unbind_from_irqhandler(cs.irq, NULL);
+
 	cancel_work_sync(&cs.work);
+
 	rc = cs_share_unshare_all();
 	if (rc)
 		pr_err("unshare on unload failed: %d\n", rc);
-	rc = cs_op(&op);
-	cs_stop();
-	if (rc) {
-		/* Xen may still write the page: leak it rather than reuse it. */
-		pr_err("Xen kept the ring (%d), leaking its page\n", rc);
+
+	WRITE_ONCE(cs.registered, false);
+	if (!cs_unregister())
 		return;
-	}
 	free_page((unsigned long)cs.sring);
 	pr_info("unregistered\n");
 }

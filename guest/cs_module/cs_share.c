@@ -137,6 +137,8 @@ static int cs_offer_cache(struct xen_cbps_op *op, struct folio *folio,
 	    folio_ref_count(folio) != 2 || !folio_mapping(folio))
 		goto out_unlock;
 
+	/* No direct-map PTE of the frame: not while that stays so. */
+	rc = -ENOENT;
 	if (!cs_pte_of((unsigned long)__va(PFN_PHYS(pfn)),
 		       op->u.commit.from_mfn, &op->u.commit.pte_maddr[0]))
 		goto out_unlock;
@@ -188,7 +190,7 @@ static void cs_decline(const struct cbps_ring_entry *e, u32 why)
 	HYPERVISOR_memory_op(XENMEM_cbps_op, &op);
 }
 
-void cs_share_offer(const struct cbps_ring_entry *e)
+static void cs_share_take(const struct cbps_ring_entry *e)
 {
 	struct cbps_guest_stats *s = &cs.stats;
 	struct xen_cbps_op op = {
@@ -198,12 +200,6 @@ void cs_share_offer(const struct cbps_ring_entry *e)
 	unsigned long pfn;
 	struct page *page;
 	int rc;
-
-	WRITE_ONCE(s->offers, s->offers + 1);
-	if (!READ_ONCE(cs.share)) {
-		cs_decline(e, CBPS_DECLINE_BUSY);
-		return;
-	}
 
 	/* Xen names machine frames; is this one still ours, at which pfn? */
 	pfn = mfn_to_pfn(e->from_mfn);
@@ -246,6 +242,22 @@ void cs_share_offer(const struct cbps_ring_entry *e)
 	}
 }
 
+/*
+ * One offer, under cs.gate: whoever closes the gate (suspend, unload)
+ * knows that no commit is under way once it holds the mutex, and that
+ * none follows until the gate opens again.
+ */
+void cs_share_offer(const struct cbps_ring_entry *e)
+{
+	WRITE_ONCE(cs.stats.offers, cs.stats.offers + 1);
+	mutex_lock(&cs.gate);
+	if (cs_taking())
+		cs_share_take(e);
+	else
+		cs_decline(e, CBPS_DECLINE_BUSY);
+	mutex_unlock(&cs.gate);
+}
+
 /* Own copies of everything we hold: before unload or suspend. */
 int cs_share_unshare_all(void)
 {
@@ -255,8 +267,9 @@ int cs_share_unshare_all(void)
 	do {
 		op.cmd = CBPS_OP_unshare_all;
 		rc = HYPERVISOR_memory_op(XENMEM_cbps_op, &op);
-		if (rc == -ENOMEM && ++tries < 100) {
-			msleep(100);	/* Xen is short of memory: wait */
+		/* Xen is short of memory, or throttles our calls: wait. */
+		if ((rc == -ENOMEM || rc == -EBUSY) && ++tries < 100) {
+			msleep(rc == -ENOMEM ? 100 : 10);
 			continue;
 		}
 		if (rc)

@@ -162,9 +162,50 @@ fi
 echo CBPS-WROTE-6
 step 7
 
-# Path 7: module unload takes a private copy of every shared frame.
+# Path 7 (the reader): suspend, then module unload, each
+# taking a private copy of every shared frame first.
+p=/sys/module/cs/parameters
 if [ "$role" = reader ]; then
-	check rmmod rmmod cs
+	# A suspend in PM test mode (tasks frozen for a second, then thawed)
+	# runs cs.ko's PM notifier.  The administrator's share=0 holds after
+	# it; and a suspend while sharing leaves the data intact.
+	echo freezer >/sys/power/pm_test
+	echo 1 >/sys/module/suspend/parameters/pm_test_delay
+	echo 0 >$p/share
+	check suspend sh -c 'echo freeze >/sys/power/state'
+	check suspend-share-kept stat_is share 0
+	sleep 3                 # offers keep coming: all declined
+	check suspend-unshared stat_is shared_now 0
+	echo 1 >$p/share
+	check suspend-sharing wait_for 120 stat_ge shared_now 100
+	check suspend-active sh -c 'echo freeze >/sys/power/state'
+	echo none >/sys/power/pm_test
+	check suspend-data cmp /cbps/data /tmp/ref
+	# rmmod while sharing goes on, and while stores to share and consume
+	# race with it: nothing may register the ring again or commit after
+	# the unshare.  The next insmod (share=0) must then find the ring
+	# free in Xen and nothing held.
+	racer() {
+		while [ -e $p/share ]; do
+			echo 1 >$p/share
+			echo 0 >$p/consume
+			echo 1 >$p/consume
+		done 2>/dev/null
+	}
+	for r in 1 2 3 4; do
+		if [ $r -gt 1 ]; then
+			check insmod-again-$r insmod /cbps/cs.ko share=0
+			check gave-back-$r stat_is shared_now 0
+			echo 1 >$p/share
+		fi
+		wait_for 120 stat_ge shared_now 100
+		echo "round $r: held $(stat shared_now) offers $(stat offers)"
+		racer &
+		check rmmod-race-$r rmmod cs
+		wait
+	done
+	check rmmod-clean sh -c "! dmesg | grep -E 'kick failed|Xen kept|unshare on unload failed|cannot unshare'"
+	check kernel-clean-after-rmmod kernel_clean
 	check data-after-rmmod cmp /cbps/data /tmp/ref
 	check data2-after-rmmod cmp /cbps/data2 /tmp/ref2
 	check banner-after-rmmod [ "$(cat /proc/version)" = cbps-gnt-copy ]

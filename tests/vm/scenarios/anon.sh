@@ -30,8 +30,10 @@ held_as() {
 }
 anon_held_ge() { [ "$(held_as anonymous)" -ge "$1" ] 2>/dev/null; }
 
-start_guest g1 anon cbps_role=writer
-start_guest g2 anon cbps_role=reader
+# Two vCPUs each: the writer's paths race cs.ko's anon_vma walk and
+# commits on the other CPU.
+vcpus=2 start_guest g1 anon cbps_role=writer
+vcpus=2 start_guest g2 anon cbps_role=reader
 if wait_for 300 registered_is 2; then pass registered; else fail registered; fi
 # Both heaps (2560 pages a guest) shared: one holder each.
 check anon-shared wait_for 300 anon_held_ge 2000
