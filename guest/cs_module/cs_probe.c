@@ -9,6 +9,12 @@
  *               holds ADDR (a variable from /proc/kallsyms)
  *   grant ADDR  as kva, plus "ref R": that page granted writable to dom0,
  *               so that a backend can map or copy into it
+ *   grantto DOMID ADDR
+ *               the same, granted to another guest
+ *   gntscan     act as a backend on the one grant another guest made to
+ *               us: "gntscan domid D ref R status S" for the first
+ *               GNTTABOP_copy of 8 bytes into a (domain, ref) that Xen
+ *               took (D 0 when none did)
  *   ungrant     end the grant
  *   runs        the pfns shared now, as "first-last" runs
  *   pin ADDR    "pin rc R shared S before B after A own O now N same M":
@@ -135,7 +141,8 @@ static int cs_probe_fileva(struct seq_file *m, const char *arg)
 	return 0;
 }
 
-static int cs_probe_kva(struct seq_file *m, const char *arg, bool grant)
+static int cs_probe_kva(struct seq_file *m, const char *arg, bool grant,
+			domid_t to)
 {
 	unsigned long va, pfn;
 	int ref;
@@ -149,7 +156,7 @@ static int cs_probe_kva(struct seq_file *m, const char *arg, bool grant)
 	if (grant) {
 		cs_probe_ungrant();
 		/* Our frame now: it changes when Xen unshares. */
-		ref = gnttab_grant_foreign_access(0, pfn_to_gfn(pfn), 0);
+		ref = gnttab_grant_foreign_access(to, pfn_to_gfn(pfn), 0);
 		if (ref < 0)
 			return ref;
 		cs_probe_ref = ref;
@@ -157,6 +164,60 @@ static int cs_probe_kva(struct seq_file *m, const char *arg, bool grant)
 		seq_printf(m, " ref %d", ref);
 	}
 	seq_putc(m, '\n');
+	return 0;
+}
+
+/* "DOMID ADDR": grant the image page at ADDR to DOMID. */
+static int cs_probe_grantto(struct seq_file *m, const char *arg)
+{
+	unsigned int to;
+	int n = 0;
+
+	if (sscanf(arg, "%u %n", &to, &n) != 1 || !n ||
+	    to >= DOMID_FIRST_RESERVED)
+		return -EINVAL;
+	return cs_probe_kva(m, arg + n, true, to);
+}
+
+/*
+ * Copy into each (domain, ref) in turn until Xen takes one: the test
+ * does not know the other guest's grant reference, and grants to anyone
+ * else are refused at once.
+ */
+static int cs_probe_gntscan(struct seq_file *m)
+{
+	static const char text[8] = "cbps-td";
+	struct gnttab_copy op;
+	unsigned int d, ref;
+	void *buf;
+
+	buf = (void *)get_zeroed_page(GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, text, sizeof(text));
+	for (d = 1; d < 64; d++) {
+		for (ref = 0; ref < 256; ref++) {
+			memset(&op, 0, sizeof(op));
+			op.source.u.gmfn = virt_to_gfn(buf);
+			op.source.domid = DOMID_SELF;
+			op.dest.u.ref = ref;
+			op.dest.domid = d;
+			op.len = sizeof(text);
+			op.flags = GNTCOPY_dest_gref;
+			if (HYPERVISOR_grant_table_op(GNTTABOP_copy, &op, 1))
+				continue;
+			if (op.status == GNTST_okay ||
+			    op.status == GNTST_eagain) {
+				seq_printf(m, "gntscan domid %u ref %u status %d\n",
+					   d, ref, op.status);
+				goto out;
+			}
+		}
+		cond_resched();
+	}
+	seq_puts(m, "gntscan domid 0 ref 0 status 0\n");
+out:
+	free_page((unsigned long)buf);
 	return 0;
 }
 
@@ -410,9 +471,13 @@ static int cs_probe_show(struct seq_file *m, void *v)
 
 	mutex_lock(&cs_probe_lock);
 	if (!strncmp(cs_probe_cmd, "kva ", 4)) {
-		rc = cs_probe_kva(m, cs_probe_cmd + 4, false);
+		rc = cs_probe_kva(m, cs_probe_cmd + 4, false, 0);
 	} else if (!strncmp(cs_probe_cmd, "grant ", 6)) {
-		rc = cs_probe_kva(m, cs_probe_cmd + 6, true);
+		rc = cs_probe_kva(m, cs_probe_cmd + 6, true, 0);
+	} else if (!strncmp(cs_probe_cmd, "grantto ", 8)) {
+		rc = cs_probe_grantto(m, cs_probe_cmd + 8);
+	} else if (!strcmp(cs_probe_cmd, "gntscan")) {
+		rc = cs_probe_gntscan(m);
 	} else if (!strncmp(cs_probe_cmd, "cowbench ", 9)) {
 		rc = cs_probe_cowbench(m, cs_probe_cmd + 9);
 	} else if (!strncmp(cs_probe_cmd, "exchange ", 9)) {

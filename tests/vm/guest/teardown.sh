@@ -1,8 +1,9 @@
-# A guest destroyed while a backend's grant copy unshares its frame
+# A guest destroyed while another guest's grant copy unshares its frame
 # (dom0: scenarios/teardown.sh).  cbps_role=victim grants its shared page
-# of linux_proc_banner to dom0 and waits to be destroyed; cbps_role=
-# witness shares the same frames and checks, after the victim is gone,
-# that nothing it holds changed.
+# of linux_proc_banner to the witness (cbps_witness=) and waits to be
+# destroyed.  cbps_role=witness shares the same frames; at each step it
+# acts as a backend and copies into that grant (its copy waits in Xen,
+# test-delay=); at the end it checks that nothing it holds changed.
 role=$(arg cbps_role)
 kva() { awk -v s="$1" '$3 == s { print "0x" $1; exit }' /proc/kallsyms; }
 banner_shared() { probe "kva $(kva linux_proc_banner)" | grep -q 'shared 1'; }
@@ -15,14 +16,18 @@ cat /cbps/data /cbps/data2 >/dev/null
 
 if [ "$role" = victim ]; then
 	check banner-shared wait_for 300 banner_shared
-	echo "CBPS-GRANT $(probe "grant $(kva linux_proc_banner)")"
-	# dom0 destroys this guest while its grant copy is in Xen.
+	echo "CBPS-GRANT $(probe "grantto $(arg cbps_witness) $(kva linux_proc_banner)")"
+	# dom0 destroys this guest while the witness's copy is in Xen.
 	sleep 100000
 	return 0
 fi
 
 echo CBPS-WITNESS-READY
-step 1 || fail step1 "no signal from dom0"
+for round in 1 2; do
+	step "$round" || fail "step$round" "no signal from dom0"
+	echo "CBPS-SCAN-$round $(probe gntscan)"
+done
+step 3 || fail step3 "no signal from dom0"
 cat /proc/cbps
 check data-intact [ "$(md5 /cbps/data)" = "$ref" ]
 check banner-intact [ "$(cat /proc/version)" = "$version0" ]
