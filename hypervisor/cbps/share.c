@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * share.c: frames shared between PV guests (the thesis's Reference
- * Manager), and every way a guest gets its own copy back.
+ * share.c: frames shared between PV guests, and every way a guest gets
+ * its own copy back.  The records of who holds what, and the rules for
+ * joining and leaving a share, are refs.c's (the thesis's Reference
+ * Manager); here is the page, entry and p2m work around them.
  *
  * Ownership.  A shared frame S belongs to the share domain (a system
  * domain with DOMID_COW's id; dom_cow itself exists only with
@@ -27,9 +29,9 @@
  * copies too, and S goes back to the pool.  No free frame: the domain is
  * paused, dom0 is told, and a timer unpauses it when memory is back.
  *
- * Locks: share_lock covers the tables and every record.  It is never held
- * while taking a page lock (Xen allows one page lock at a time, and the
- * hooks run before theirs), nor with cbps_lock.
+ * Locks: share_lock covers the records (refs.c) and the tables here.  It
+ * is never held while taking a page lock (Xen allows one page lock at a
+ * time, and the hooks run before theirs), nor with cbps_lock.
  */
 #include <xen/delay.h>
 #include <xen/domain_page.h>
@@ -54,9 +56,9 @@
 #include "hash.h"
 #include "pool.h"
 #include "private.h"
+#include "refs.h"
 #include "share.h"
 
-#define BUCKETS         1024
 #define MEMO            64      /* recent copies, to redirect stale installs */
 #define UNSHARE_BATCH   64
 #define RELEASE_BATCH   512     /* holds a dying domain drops per step */
@@ -66,40 +68,9 @@
 
 #define AD_FLAGS        (_PAGE_ACCESSED | _PAGE_DIRTY)
 
-struct cbps_pte {
-    paddr_t ma;                 /* machine address of the L1 entry */
-    intpte_t orig;              /* the entry before commit */
-};
-
-struct holder {
-    struct holder *next;
-    struct list_head dlist;     /* d->arch.pv.cbps_holds */
-    struct share *sh;
-    struct domain *d;           /* dropped in relinquish before d goes */
-    paddr_t p2m_ma;             /* machine address of d's p2m[pfn] */
-    unsigned long pfn;          /* d's pfn for S: its M2P view says so */
-    bool leaving;               /* an unshare is under way */
-    uint8_t kind;               /* CBPS_KIND_*, the guest's word for it */
-    unsigned int nr_ptes;
-    struct cbps_pte pte[CBPS_COMMIT_MAX_PTES];
-};
-
-struct share {
-    struct share *mnext, *hnext;
-    mfn_t mfn;
-    uint64_t hash;
-    unsigned int nr_holders;
-    bool hashed;                /* in by_hash: its contents are in */
-    bool closing;               /* last holder leaving: no new holders */
-    unsigned int group;         /* the sharing group of its holders */
-    struct holder *holders;
-};
-
 static DEFINE_SPINLOCK(share_lock);
-static struct share *by_mfn[BUCKETS], *by_hash[BUCKETS];
 static struct domain *dom_share;
-unsigned long cbps_nr_shares;
-static uint64_t nr_holders, cow_breaks, takebacks, enomems;
+static uint64_t cow_breaks, takebacks, enomems;
 
 /* Recent copies: an install that raced an unshare still names S. */
 static struct {
@@ -218,102 +189,9 @@ static void audit(struct domain *d, const char *when)
 #define audit(d, when) ((void)0)
 #endif
 
-static unsigned int bucket(uint64_t key)
-{
-    return (key ^ (key >> 10) ^ (key >> 20)) % BUCKETS;
-}
-
-static struct share *find_share(mfn_t s)
-{
-    struct share *sh;
-
-    for ( sh = by_mfn[bucket(mfn_x(s))]; sh; sh = sh->mnext )
-        if ( mfn_eq(sh->mfn, s) )
-            return sh;
-    return NULL;
-}
-
-static struct holder *find_holder(const struct share *sh,
-                                  const struct domain *d)
-{
-    struct holder *h;
-
-    for ( h = sh->holders; h; h = h->next )
-        if ( h->d == d )
-            return h;
-    return NULL;
-}
-
-static void unlink_share(struct share *sh)
-{
-    struct share **p;
-
-    for ( p = &by_mfn[bucket(mfn_x(sh->mfn))]; *p != sh; p = &(*p)->mnext )
-        ;
-    *p = sh->mnext;
-    if ( sh->hashed )
-    {
-        for ( p = &by_hash[bucket(sh->hash)]; *p != sh; p = &(*p)->hnext )
-            ;
-        *p = sh->hnext;
-    }
-    cbps_nr_shares--;
-}
-
-static void link_holder(struct share *sh, struct holder *h)
-{
-    h->sh = sh;
-    h->next = sh->holders;
-    sh->holders = h;
-    sh->nr_holders++;
-    nr_holders++;
-    list_add_tail(&h->dlist, &h->d->arch.pv.cbps_holds);
-    h->d->arch.pv.cbps_held[h->kind]++;
-}
-
-static void unlink_holder(struct share *sh, struct holder *h)
-{
-    struct holder **p;
-
-    for ( p = &sh->holders; *p != h; p = &(*p)->next )
-        ;
-    *p = h->next;
-    sh->nr_holders--;
-    nr_holders--;
-    list_del(&h->dlist);
-    h->d->arch.pv.cbps_held[h->kind]--;
-}
-
-/*
- * d holds frames of a group it is no longer in: a move between groups
- * is under way.  A domain's holds are all of one group (join() takes no
- * new one meanwhile), so its first hold tells.  Caller holds share_lock.
- */
-static bool held_elsewhere(const struct domain *d)
-{
-    const struct holder *h;
-
-    if ( !is_pv_domain(d) || list_empty(&d->arch.pv.cbps_holds) )
-        return false;
-    h = list_first_entry(&d->arch.pv.cbps_holds, struct holder, dlist);
-    return h->sh->group != cbps_group(d);
-}
-
-/* Shared frames d holds now. */
-static unsigned long held_by(const struct domain *d)
-{
-    const unsigned long *n = d->arch.pv.cbps_held;
-
-    if ( !is_pv_domain(d) )
-        return 0;
-    BUILD_BUG_ON(ARRAY_SIZE(d->arch.pv.cbps_held) != CBPS_KIND_ANON + 1);
-    return n[CBPS_KIND_OTHER] + n[CBPS_KIND_IMAGE] + n[CBPS_KIND_CACHE] +
-           n[CBPS_KIND_ANON];
-}
-
 unsigned long cbps_share_held(const struct domain *d)
 {
-    return held_by(d);
+    return cbps_refs_held(d);
 }
 
 static bool is_share_frame(mfn_t m)
@@ -333,8 +211,8 @@ static bool holds(const struct domain *d, mfn_t s)
     bool r;
 
     spin_lock(&share_lock);
-    sh = find_share(s);
-    r = sh && find_holder(sh, d);
+    sh = cbps_refs_find(s);
+    r = sh && cbps_refs_holder(sh, d);
     spin_unlock(&share_lock);
     return r;
 }
@@ -400,12 +278,7 @@ static bool memo_find(const struct domain *d, mfn_t s, mfn_t *n)
     spin_unlock(&cbps_lock);                            \
 } while ( 0 )
 
-/* Why commits are refused: counted, and the first few printed. */
-enum refusal {
-    R_OFFER, R_GONE, R_PTE, R_P2M, R_REFS, R_DIFF, R_SHARE, R_NOMEM,
-    R_PAUSE, R_POOL, R_PAGING, R_GROUP, R_CAP, R_IOMMU, R_BUILDING, R_DRAIN,
-    R_NR
-};
+/* Why commits are refused (refs.h): counted, and the first few printed. */
 static const char *const refusal_name[R_NR] = {
     [R_OFFER] = "not offered", [R_GONE] = "frame gone",
     [R_PTE] = "entry", [R_P2M] = "p2m entry", [R_REFS] = "other references",
@@ -417,8 +290,8 @@ static const char *const refusal_name[R_NR] = {
 };
 static unsigned long refusals[R_NR];
 
-static int refuse(const struct domain *d, enum refusal why, int rc, mfn_t m,
-                  paddr_t ma, unsigned long detail)
+static int refuse(const struct domain *d, enum cbps_refusal why, int rc,
+                  mfn_t m, paddr_t ma, unsigned long detail)
 {
     static unsigned int printed[R_NR];
 
@@ -800,6 +673,26 @@ static bool only_refs(const struct page_info *pg, unsigned int n)
     return (c & PGC_allocated) && (c & PGC_count_mask) == n + 2;
 }
 
+/* cbps_refs_may_join() said no: what the commit returns, and what to print. */
+static int join_refused(const struct domain *d, enum cbps_refusal why,
+                        mfn_t m, mfn_t s, unsigned int group)
+{
+    switch ( why )
+    {
+    case R_BUILDING:
+        return refuse(d, why, -ESRCH, m, 0, mfn_x(s));
+    case R_DRAIN:
+        return refuse(d, why, -EBUSY, m, 0, cbps_group(d));
+    case R_CAP:
+        return refuse(d, why, -ENOSPC, m, 0, cbps_refs_held(d));
+    case R_GROUP:
+        return refuse(d, why, -EPERM, m, group, cbps_group(d));
+    default:
+        ASSERT(why == R_SHARE);
+        return refuse(d, R_SHARE, -ESRCH, m, 0, mfn_x(s));
+    }
+}
+
 /*
  * The guest's frame m is replaced by the shared frame s, which holds the
  * same bytes (fresh: s is new, and gets m's bytes once m is read-only).
@@ -810,6 +703,7 @@ static int join(struct domain *d, mfn_t m, mfn_t s, struct holder *h,
 {
     struct page_info *pg = mfn_to_page(m), *spg = mfn_to_page(s);
     struct share *sh;
+    enum cbps_refusal why;
     unsigned int i, done;
     const void *a, *b;
     bool same = true;
@@ -848,55 +742,18 @@ static int join(struct domain *d, mfn_t m, mfn_t s, struct holder *h,
 
     /* Become a holder first, so that the share cannot close under us. */
     spin_lock(&share_lock);
-    sh = find_share(s);
-    rc = -ESRCH;
-    if ( !sh || sh->closing || find_holder(sh, d) )
+    sh = cbps_refs_find(s);
+    why = cbps_refs_may_join(sh, d, fresh);
+    if ( why != R_NONE )
     {
+        unsigned int group = sh ? sh->group : 0;
+
         spin_unlock(&share_lock);
-        refuse(d, R_SHARE, rc, m, 0, mfn_x(s));
+        rc = join_refused(d, why, m, s, group);
         goto undo;
     }
-    /*
-     * A share convert() is still filling (a stale offer can name its
-     * pool frame): its bytes are not in yet, and it may yet be undone.
-     */
-    if ( !fresh && !sh->hashed )
-    {
-        spin_unlock(&share_lock);
-        refuse(d, R_BUILDING, rc, m, 0, mfn_x(s));
-        goto undo;
-    }
-    /*
-     * Nothing new while d gives back everything it holds (a move between
-     * groups, suspend, log-dirty): the holds stay of one group, and a
-     * guest committing fast cannot stall its own suspend or migration.
-     */
-    rc = -EBUSY;
-    if ( held_elsewhere(d) || ACCESS_ONCE(d->arch.pv.cbps_steps) )
-    {
-        spin_unlock(&share_lock);
-        refuse(d, R_DRAIN, rc, m, 0, cbps_group(d));
-        goto undo;
-    }
-    /* Checked again here: d's other vCPUs commit too. */
-    rc = -ENOSPC;
-    if ( cbps_opts.max_held && held_by(d) >= cbps_opts.max_held )
-    {
-        spin_unlock(&share_lock);
-        refuse(d, R_CAP, rc, m, 0, held_by(d));
-        goto undo;
-    }
-    /* The control domain may have moved d since the offer. */
-    rc = -EPERM;
-    if ( !cbps_may_share(d) || sh->group != cbps_group(d) )
-    {
-        spin_unlock(&share_lock);
-        refuse(d, R_GROUP, rc, m, sh->group, cbps_group(d));
-        goto undo;
-    }
-    h->leaving = true;          /* not usable until switched */
     memo_forget(d, s);          /* a copy d had of s is not d's s any more */
-    link_holder(sh, h);
+    cbps_refs_link(sh, h);      /* leaving: not usable until switched */
     spin_unlock(&share_lock);
 
     cbps_m2p_set(d, s, h->pfn);
@@ -925,7 +782,7 @@ static int join(struct domain *d, mfn_t m, mfn_t s, struct holder *h,
     if ( !fresh )
     {
         spin_lock(&share_lock);
-        h->leaving = false;
+        cbps_refs_ready(h);
         spin_unlock(&share_lock);
     }
 
@@ -950,6 +807,7 @@ static int convert(struct domain *d, mfn_t m, struct holder *h, mfn_t *out)
     struct page_info *spg;
     struct share *sh;
     const void *va;
+    uint64_t hash;
     int rc;
 
     sh = xzalloc(struct share);
@@ -967,25 +825,20 @@ static int convert(struct domain *d, mfn_t m, struct holder *h, mfn_t *out)
     /* Findable by MFN (join needs it), not by contents until it has them. */
     spin_lock(&share_lock);
     memo_forget(NULL, sh->mfn);
-    sh->mnext = by_mfn[bucket(mfn_x(sh->mfn))];
-    by_mfn[bucket(mfn_x(sh->mfn))] = sh;
-    cbps_nr_shares++;
+    cbps_refs_insert(sh);
     spin_unlock(&share_lock);
 
     rc = join(d, m, sh->mfn, h, true);
 
     spin_lock(&share_lock);
     if ( rc )
-        unlink_share(sh);
+        cbps_refs_remove(sh);
     else
     {
         va = map_domain_page(sh->mfn);
-        sh->hash = cbps_scan_hash(va);
+        hash = cbps_scan_hash(va);
         unmap_domain_page(va);
-        sh->hnext = by_hash[bucket(sh->hash)];
-        by_hash[bucket(sh->hash)] = sh;
-        sh->hashed = true;
-        h->leaving = false;     /* complete: it may be unshared now */
+        cbps_refs_complete(sh, hash);   /* it may be joined, unshared now */
     }
     spin_unlock(&share_lock);
 
@@ -1025,8 +878,8 @@ int cbps_share_commit(struct domain *d, const struct xen_cbps_op *op,
         return refuse(d, R_IOMMU, -EPERM, m, 0, 0);
     if ( !cbps_may_share(d) )
         return refuse(d, R_GROUP, -EPERM, m, 0, cbps_group(d));
-    if ( cbps_opts.max_held && held_by(d) >= cbps_opts.max_held )
-        return refuse(d, R_CAP, -ENOSPC, m, 0, held_by(d));
+    if ( cbps_opts.max_held && cbps_refs_held(d) >= cbps_opts.max_held )
+        return refuse(d, R_CAP, -ENOSPC, m, 0, cbps_refs_held(d));
 
     pg = mfn_to_page(m);
     if ( !get_page(pg, d) )
@@ -1087,20 +940,19 @@ mfn_t cbps_share_lookup(uint64_t h, const void *va, struct domain *d)
         return found;
 
     spin_lock(&share_lock);
-    for ( sh = by_hash[bucket(h)]; sh; sh = sh->hnext )
+    for ( sh = cbps_refs_hash_next(h, cbps_group(d), NULL); sh;
+          sh = cbps_refs_hash_next(h, cbps_group(d), sh) )
     {
         const void *sva;
         bool same;
 
-        if ( sh->hash != h || sh->closing || sh->group != cbps_group(d) )
-            continue;
         sva = map_domain_page(sh->mfn);
         same = !memcmp(sva, va, PAGE_SIZE);
         unmap_domain_page(sva);
         if ( !same )
             continue;
         /* At most one pfn a domain: d's view has one entry for S. */
-        if ( find_holder(sh, d) )
+        if ( cbps_refs_holder(sh, d) )
         {
             held = true;
             continue;
@@ -1215,18 +1067,11 @@ static int unshare(struct domain *d, mfn_t s, mfn_t *out)
     int rc;
 
     spin_lock(&share_lock);
-    sh = find_share(s);
-    h = sh ? find_holder(sh, d) : NULL;
-    if ( !h || h->leaving || !sh->hashed )
-    {
-        spin_unlock(&share_lock);
-        return h ? -EAGAIN : -ENOENT;
-    }
-    h->leaving = true;
-    last = sh->nr_holders == 1;
-    if ( last )
-        sh->closing = true;
+    rc = cbps_refs_leave_begin(s, d, true, &sh, &h);
     spin_unlock(&share_lock);
+    if ( rc < 0 )
+        return rc;
+    last = rc;
 
     /*
      * h and sh stay while h is leaving: cbps_share_relinquish() waits for
@@ -1236,8 +1081,7 @@ static int unshare(struct domain *d, mfn_t s, mfn_t *out)
     if ( rc )
     {
         spin_lock(&share_lock);
-        h->leaving = false;
-        sh->closing = false;
+        cbps_refs_leave_undo(sh, h);
         if ( rc == -ENOMEM )
             enomems++;
         spin_unlock(&share_lock);
@@ -1252,10 +1096,7 @@ static int unshare(struct domain *d, mfn_t s, mfn_t *out)
      * go (two guests writing one shared page freed it twice).
      */
     spin_lock(&share_lock);
-    unlink_holder(sh, h);
-    gone = !sh->nr_holders;
-    if ( gone )
-        unlink_share(sh);
+    gone = cbps_refs_leave_end(sh, h);
     memo_put(d, s, *out);
     if ( last )
         takebacks++;
@@ -1525,14 +1366,9 @@ int cbps_guest_remove_page(struct domain *d, unsigned long *gmfn)
         return 1;
 
     spin_lock(&share_lock);
-    sh = find_share(s);
-    h = sh ? find_holder(sh, d) : NULL;
-    if ( h && !h->leaving && sh->hashed )
-        h->leaving = true;
-    else
-        h = NULL;
+    rc = cbps_refs_leave_begin(s, d, false, &sh, &h);
     spin_unlock(&share_lock);
-    if ( !h )
+    if ( rc < 0 )
     {
         /* Already unshared: the guest's stale p2m named S. */
         if ( memo_find(d, s, &n) )
@@ -1546,7 +1382,7 @@ int cbps_guest_remove_page(struct domain *d, unsigned long *gmfn)
     if ( mapped )
     {
         spin_lock(&share_lock);
-        h->leaving = false;
+        cbps_refs_leave_undo(sh, h);
         spin_unlock(&share_lock);
         rc = unshare_for(d, s, &n);
         if ( rc )
@@ -1559,10 +1395,7 @@ int cbps_guest_remove_page(struct domain *d, unsigned long *gmfn)
     ev('R', d, s, s);
     cbps_m2p_set(d, s, INVALID_M2P_ENTRY);
     spin_lock(&share_lock);
-    unlink_holder(sh, h);
-    gone = !sh->nr_holders;
-    if ( gone )
-        unlink_share(sh);
+    gone = cbps_refs_leave_end(sh, h);
     spin_unlock(&share_lock);
     if ( gone )
         free_share(sh);
@@ -1592,7 +1425,7 @@ static int unshare_batch(struct domain *d, uint64_t *left,
 
     /* A batch of d's own holds: the cost is in what d holds, bounded. */
     spin_lock(&share_lock);
-    held = held_by(d);
+    held = cbps_refs_held(d);
     list_for_each_entry ( h, &d->arch.pv.cbps_holds, dlist )
     {
         if ( nr == UNSHARE_BATCH )
@@ -1674,7 +1507,7 @@ bool cbps_share_held_elsewhere(const struct domain *d)
     bool r;
 
     spin_lock(&share_lock);
-    r = held_elsewhere(d);
+    r = cbps_refs_held_elsewhere(d);
     spin_unlock(&share_lock);
     return r;
 }
@@ -1730,40 +1563,17 @@ int cbps_log_dirty_enable(struct domain *d)
 int cbps_share_relinquish(struct domain *d)
 {
     static const struct domain *last_waiter;
-    struct share *freed = NULL, *sh;
-    struct holder *h, *tmp;
+    struct share *freed, *sh;
+    struct holder *released, *h;
     unsigned int i, done = 0;
-    bool waiting = false;
-    int rc = 0;
+    bool waiting;
+    int rc;
 
     if ( !is_pv_domain(d) )
         return 0;
 
     spin_lock(&share_lock);
-    list_for_each_entry_safe ( h, tmp, &d->arch.pv.cbps_holds, dlist )
-    {
-        if ( h->leaving )
-        {
-            rc = -ERESTART;
-            waiting = true;
-            continue;
-        }
-        if ( done == RELEASE_BATCH )
-        {
-            rc = -ERESTART;
-            break;
-        }
-        sh = h->sh;
-        ev('D', d, sh->mfn, sh->mfn);
-        unlink_holder(sh, h);
-        xfree(h);
-        done++;
-        if ( sh->nr_holders )
-            continue;
-        unlink_share(sh);
-        sh->mnext = freed;
-        freed = sh;
-    }
+    rc = cbps_refs_release(d, RELEASE_BATCH, &released, &freed, &waiting);
     if ( rc && waiting && last_waiter != d )
     {
         last_waiter = d;        /* once a domain, not once a continuation */
@@ -1780,6 +1590,14 @@ int cbps_share_relinquish(struct domain *d)
     }
     spin_unlock(&share_lock);
 
+    /* Its shares are freed after: h->sh may be one of them. */
+    while ( (h = released) != NULL )
+    {
+        released = h->next;
+        ev('D', d, h->sh->mfn, h->sh->mfn);
+        xfree(h);
+        done++;
+    }
     /* d's dying page tables drop their references to S later. */
     while ( (sh = freed) != NULL )
     {
@@ -1807,7 +1625,7 @@ int cbps_share_info(struct domain *d, struct cbps_share_stats *s)
     /* Counts kept as holds come and go: a guest's query costs O(1). */
     spin_lock(&share_lock);
     s->paused = is_paused(d);
-    s->held = held_by(d);
+    s->held = cbps_refs_held(d);
     s->held_image = d->arch.pv.cbps_held[CBPS_KIND_IMAGE];
     s->held_cache = d->arch.pv.cbps_held[CBPS_KIND_CACHE];
     s->held_anon = d->arch.pv.cbps_held[CBPS_KIND_ANON];
@@ -1820,8 +1638,8 @@ void cbps_share_total(struct cbps_share_total *t)
 {
     spin_lock(&share_lock);
     t->frames = cbps_nr_shares;
-    t->holders = nr_holders;
-    t->saved = nr_holders - cbps_nr_shares;
+    t->holders = cbps_nr_holders;
+    t->saved = cbps_nr_holders - cbps_nr_shares;
     t->cow_breaks = cow_breaks;
     t->takebacks = takebacks;
     t->enomem = enomems;

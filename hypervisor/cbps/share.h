@@ -9,9 +9,6 @@
 
 int cbps_share_init(void);
 
-/* Frames the share domain owns now; 0 lets every hook return at once. */
-extern unsigned long cbps_nr_shares;
-
 /*
  * A shared frame with hash h whose contents equal va's and that d does not
  * hold yet; INVALID_MFN when there is none.  One that d holds already (at

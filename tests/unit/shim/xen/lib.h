@@ -9,6 +9,7 @@
 #define ASSERT(p) assert(p)
 #define ACCESS_ONCE(x) (*(volatile __typeof__(x) *)&(x))
 #define ARRAY_SIZE(x) (sizeof(x) / sizeof((x)[0]))
+#define BUILD_BUG_ON(c) _Static_assert(!(c), #c)
 
 static inline unsigned long simple_strtoul(const char *cp, const char **endp,
                                            unsigned int base)

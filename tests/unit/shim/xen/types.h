@@ -4,4 +4,5 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+typedef uint64_t paddr_t;
 #endif
