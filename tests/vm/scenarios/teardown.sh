@@ -1,14 +1,14 @@
 # Teardown against an unshare in flight (issue 16, defect 3).  A
 # backend (here the witness guest, through GNTTABOP_copy into the
 # victim's grant) writes a victim guest's shared page: Xen unshares it in
-# the witness's context, and with cbps=...,test-delay=3000 (debug builds)
-# that copy waits 3 s with the share lock dropped.  Meanwhile dom0
+# the witness's context, and with cbps=...,test-delay=10000 (debug builds)
+# that copy waits 10 s with the share lock dropped.  Meanwhile dom0
 # destroys the victim.  Teardown must wait for that unshare (Xen says
 # so), not free the records it is using (before the fix: a
 # use-after-free in Xen); the copy then fails cleanly, the victim goes,
 # and the witness, which shares the same frames, keeps its data and its
 # shares.  Two rounds, each with a new victim.
-# Xen: cbps=on,rate=50000,interval=0,share=on,ungrouped=share,test-delay=3000
+# Xen: cbps=on,rate=50000,interval=0,share=on,ungrouped=share,test-delay=10000
 #
 # expect: dom0/registered dom0/granted-1 dom0/copy-waited-1
 # expect: dom0/teardown-waited-1 dom0/victim-gone-1 dom0/granted-2
@@ -41,7 +41,7 @@ for round in 1 2; do
 	pass "granted-$round"
 	grep CBPS-GRANT "/var/log/xen/console/guest-$v.log" | tail -n 1
 	# The witness copies into the grant: Xen unshares the victim's frame
-	# in the witness's context, and waits 3 s there.
+	# in the witness's context, and waits 10 s there.
 	signal_guests w
 	if wait_for 30 sh -c "xl dmesg | grep -q 'copy for d$dv waits'"; then
 		xl destroy "$v"
