@@ -5,6 +5,16 @@
 # cbps calls and its ring for 60 s (guest/hostile.sh).  Xen stays up,
 # counts the abuse, and g1 is unaffected: its data intact, its shares
 # held, its module unloads.
+# Then the unshare probes of issue 16, gh on two vCPUs: alloc-race (one
+# vCPU unshares, the other pins, frees or exchanges the frame it
+# predicts Xen copies into), a 60 s racing fuzzer, and max-pages (gh at
+# its max_pages, Xen and gh itself write held shared pages).  A Xen with
+# those defects crashes (BUG) in the first two and hangs in the last: a
+# CPU loops in Xen, or gh is paused for ever; dom0 says which and stops.
+# hostile-maxpages=ORDER on Xen's command line (CBPS_XEN_EXTRA; cbps
+# reports it as an unknown option) runs max-pages first, its steps in
+# ORDER (x, r, w: see guest/hostile.sh), to show defects 2 and 6 on a
+# Xen whose alloc-race would crash it first.
 # Both are put in sharing group 1 by dom0, as an administrator would.
 # Xen: cbps=on,rate=50000,interval=0,share=on (default call-rate=20000).
 #
@@ -21,6 +31,8 @@
 # expect: gh/fuzz-no-unexpected gh/fuzz-pages-ok gh/fuzz-ring-abused
 # expect: gh/ring-works gh/pattern-intact gh/data-intact gh/rmmod
 # expect: gh/kernel-clean
+# expect: gh/vcpus gh/iso-alloc-race gh/race-fuzz-ran gh/race-fuzz-clean
+# expect: gh/race-fuzz-pages-ok gh/iso-max-pages dom0/max-pages-returned
 
 # wait_mark MARK GUEST [SECONDS]: the guest printed MARK on its console.
 # A guest that never does is stuck: show the consoles and stop here.
@@ -44,10 +56,51 @@ share_col() {
 }
 bad_calls() { cbps status | sed -n 's/^calls refused as malformed: //p'; }
 held_ge() { [ "$(held "$1")" -ge "$2" ] 2>/dev/null; }
+glog() { echo "/var/log/xen/console/guest-$1.log"; }
+
+# max-pages, with a bounded wait: on a Xen with the defects, gh never
+# comes back.  Say where it is stuck, and stop (xl destroy would wait
+# for a vCPU that never leaves Xen).
+max_pages_step() {
+	signal_guests gh
+	if wait_for 120 grep -q CBPS-MAXPAGES "$(glog gh)"; then
+		pass max-pages-returned
+		return
+	fi
+	last=$(grep -a 'max-pages step' "$(glog gh)" | tail -n 1 | tr -d '\r')
+	states=
+	for i in 1 2 3 4 5; do
+		states="$states $(xl list gh | awk 'NR == 2 { print $5 }')"
+		sleep 1
+	done
+	pauses=$(xl dmesg | grep -c 'paused: no free frame')
+	case "$last" in
+	*guest-write*) what="gh paused for ever (defect 6)" ;;
+	*) what="a CPU loops in Xen on gh's unshare (defect 2)" ;;
+	esac
+	fail max-pages-returned "$what: gh stuck after '${last#*cbps_hostile: }'; xl list states:$states; Xen said 'paused: no free frame' $pauses times (console ring)"
+	xl vcpu-list gh
+	cbps shares
+	xl dmesg | tail -n 30
+	dump_guest_log g1
+	dump_guest_log gh
+	echo "CBPS-SCENARIO-DONE hostile"
+	poweroff -f
+}
+race_step() {
+	signal_guests gh
+	wait_mark CBPS-RACED gh 300
+}
+racefuzz_step() {
+	signal_guests gh
+	wait_mark CBPS-RACEFUZZED gh 300
+}
 
 seed=$(date +%s)
+maxfirst=$(xl info | sed -n 's/^xen_commandline.*hostile-maxpages=\([xrw]*\).*/\1/p')
 start_guest g1 hostile cbps_role=honest
-start_guest gh hostile cbps_role=hostile cbps_seed=$seed
+vcpus=2 start_guest gh hostile cbps_role=hostile cbps_seed=$seed \
+	${maxfirst:+cbps_maxfirst=$maxfirst}
 d1=$(domid g1)
 dh=$(domid gh)
 echo "g1 is domain $d1, gh (hostile) domain $dh, fuzz seed $seed"
@@ -72,6 +125,17 @@ err1=$(dom_stat "$dh" RING_ERR)
 bad1=$(bad_calls)
 cbps shares
 cbps list
+
+if [ -n "$maxfirst" ]; then
+	max_pages_step          # 3
+	race_step               # 4
+	racefuzz_step           # 5
+else
+	race_step               # 3
+	racefuzz_step           # 4
+	max_pages_step          # 5
+fi
+cbps shares
 # The ring works again after the abuse: gh must get these.
 cbps post "$dh" 5
 
