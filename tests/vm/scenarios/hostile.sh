@@ -61,14 +61,34 @@ glog() { echo "/var/log/xen/console/guest-$1.log"; }
 
 # max-pages, with a bounded wait: each step takes well under a second.
 # On a Xen with defects 2 and 6, gh never comes back from one: a CPU
-# loops in Xen (it wedges dom0 too within minutes) or gh is paused for
-# ever.  Say which, then let gh go: 1 MiB more max_pages makes Xen's
-# copy possible, and the next step fills up to the new limit again.
+# loops in Xen, or gh is paused for ever, and its unshares keep failing
+# for want of memory (ENOMEM in cbps shares).  Say which, then let gh go
+# at once (a CPU looping in Xen, printing a line a try, wedges dom0 too
+# within seconds): 1 MiB more max_pages makes Xen's copy possible, and
+# the next step fills up to the new limit again.
+mp_done() { grep -q CBPS-MAXPAGES "$(glog gh)"; }
+mp_stuck() {
+	_t=0
+	_e0=$(share_col "$dh" ENOMEM)
+	until mp_done; do
+		sleep 1
+		_t=$((_t + 1))
+		_e=$(share_col "$dh" ENOMEM)
+		[ "$_t" -ge 3 ] && [ $((_e - _e0)) -ge 20 ] && return 0
+		[ "$_t" -ge 30 ] && return 0
+	done
+	return 1
+}
 max_pages_step() {
 	signal_guests gh
 	stuck=
 	mem=130
-	while ! wait_for 20 grep -q CBPS-MAXPAGES "$(glog gh)"; do
+	while mp_stuck; do
+		state=$(xl list gh | awk 'NR == 2 { print $5 }')
+		if [ "$mem" -le 133 ]; then
+			xl mem-max gh "${mem}m"
+			mem=$((mem + 1))
+		fi
 		last=$(grep -a 'max-pages step' "$(glog gh)" | tail -n 1 |
 			tr -d '\r')
 		last=${last#*cbps_hostile: max-pages step }
@@ -76,21 +96,15 @@ max_pages_step() {
 		guest-write*) what="paused for ever (defect 6)" ;;
 		*) what="a CPU loops in Xen (defect 2)" ;;
 		esac
-		stuck="$stuck [${last%% *}: $what, unshares without memory $(share_col "$dh" ENOMEM)]"
-		echo "max-pages: gh stuck for 20 s in step '$last': $what"
-		for i in 1 2 3; do
-			xl list gh | awk 'NR == 2 { print "max-pages: xl list gh: " $5 }'
-			sleep 1
-		done
+		echo "max-pages: gh stuck in step '$last': $what; xl list gh: $state; unshares without memory $(share_col "$dh" ENOMEM); max_pages raised to $((mem - 1)) MiB"
+		stuck="$stuck [${last%% *}: $what]"
 		if [ "$mem" -gt 133 ]; then
-			fail max-pages-returned "gh stuck at max_pages:$stuck; max_pages raised, still stuck"
+			fail max-pages-returned "gh stuck at max_pages:$stuck; still stuck after max_pages was raised"
 			cbps shares
 			dump_guest_log gh
 			echo "CBPS-SCENARIO-DONE hostile"
 			poweroff -f
 		fi
-		xl mem-max gh "${mem}m"
-		mem=$((mem + 1))
 	done
 	if [ -z "$stuck" ]; then
 		pass max-pages-returned
