@@ -58,6 +58,7 @@ struct hs_state {
 	bool loaded;			/* the pattern is in place */
 	bool foreign_done;		/* probe pages may be committed now */
 	bool fuzzing;			/* live offers go to the fuzzer */
+	bool hold_offers;		/* max-pages: decline, commit nothing */
 	struct work_struct work;
 
 	struct hs_page pg[HS_PAGES];
@@ -102,6 +103,8 @@ bool hs_shared(int idx);
 bool hs_is_held(u64 mfn);
 int hs_share_info(struct cbps_share_stats *st);
 bool hs_page_ok(int idx);
+bool hs_is_written(int idx);
+unsigned int hs_nr_held(void);
 void hs_note_write(int idx, unsigned int off, unsigned int len);
 int hs_decline(u64 from, u64 to, u32 why);
 void hs_ring_kick_take(void);
@@ -117,5 +120,10 @@ void hs_isolate(void);
 
 /* hostile_fuzz.c */
 void hs_fuzz(unsigned int secs, u64 seed);
+
+/* hostile_race.c */
+void hs_max_pages(const char *order, unsigned long linux_runstate);
+void hs_alloc_race(unsigned int secs);
+void hs_race_fuzz(unsigned int secs, u64 seed);
 
 #endif /* _HOSTILE_H */

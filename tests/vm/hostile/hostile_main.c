@@ -16,6 +16,9 @@
  *                            line "iso NAME PASS|FAIL detail" each
  *     fuzz SECS SEED         the fuzzer (hostile_fuzz.c), then a summary
  *     verify                 do the pattern pages still hold the pattern
+ *     maxpages ORDER [OFF]   unsharing at max_pages (hostile_race.c)
+ *     race SECS              alloc-race: unshares against a second vCPU
+ *     racefuzz SECS SEED     the same, randomised (hostile_race.c)
  *   /proc/cbps_hostile_stat  counters, "name value" a line
  *   /proc/cbps_hostile_data  the pattern's 512 KiB as the module holds
  *                            them, with its own deliberate writes undone
@@ -154,6 +157,15 @@ bool hs_is_held(u64 mfn)
 	return false;
 }
 
+unsigned int hs_nr_held(void)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < HS_PAGES; i++)
+		n += hs_shared(i);
+	return n;
+}
+
 int hs_share_info(struct cbps_share_stats *st)
 {
 	struct xen_cbps_op op = { .cmd = CBPS_OP_share_info };
@@ -166,7 +178,7 @@ int hs_share_info(struct cbps_share_stats *st)
 	return rc;
 }
 
-static bool hs_written(int idx)
+bool hs_is_written(int idx)
 {
 	unsigned int i;
 
@@ -181,7 +193,7 @@ void hs_note_write(int idx, unsigned int off, unsigned int len)
 {
 	struct hs_write *w;
 
-	if (hs.nr_writes >= HS_WRITES || hs_written(idx) || len > 16)
+	if (hs.nr_writes >= HS_WRITES || hs_is_written(idx) || len > 16)
 		return;
 	w = &hs.writes[hs.nr_writes++];
 	w->idx = idx;
@@ -405,7 +417,7 @@ static void hs_offer(const struct cbps_ring_entry *e)
 		return;
 	}
 	hs.pattern_offers++;
-	if (!hs.loaded || hs.stopping) {
+	if (!hs.loaded || hs.stopping || hs.hold_offers) {
 		hs_decline(e->from_mfn, e->to_mfn, CBPS_DECLINE_BUSY);
 		return;
 	}
@@ -558,7 +570,8 @@ static void hs_verify(void)
 static ssize_t hs_cmd_write(struct file *file, const char __user *ubuf,
 			    size_t len, loff_t *ppos)
 {
-	char cmd[128];
+	char cmd[128], order[8];
+	unsigned long off = 0;
 	unsigned int secs;
 	u64 seed;
 	int rc = 0;
@@ -581,6 +594,13 @@ static ssize_t hs_cmd_write(struct file *file, const char __user *ubuf,
 		hs_fuzz(secs, seed);
 	else if (!strcmp(cmd, "verify"))
 		hs_verify();
+	else if (sscanf(cmd, "maxpages %7s %lx", order, &off) >= 1)
+		hs_max_pages(order, off);
+	else if (sscanf(cmd, "racefuzz %u %llu", &secs, &seed) == 2 &&
+		 secs <= 3600)
+		hs_race_fuzz(secs, seed);
+	else if (sscanf(cmd, "race %u", &secs) == 1 && secs <= 3600)
+		hs_alloc_race(secs);
 	else
 		rc = -EINVAL;
 	mutex_unlock(&hs_cmd_lock);

@@ -5,6 +5,17 @@
 # cbps calls and its ring for 60 s (guest/hostile.sh).  Xen stays up,
 # counts the abuse, and g1 is unaffected: its data intact, its shares
 # held, its module unloads.
+# Then the unshare probes of issue 16, gh on two vCPUs: alloc-race (one
+# vCPU unshares, the other pins, frees or exchanges the frame it
+# predicts Xen copies into), a 60 s racing fuzzer, and max-pages (gh at
+# its max_pages, Xen and gh itself write held shared pages).  A Xen with
+# those defects crashes (BUG) in the first two and hangs in the last: a
+# CPU loops in Xen, or gh is paused for ever; dom0 says which, and lets
+# gh go on by raising its max_pages.
+# hostile-maxpages=ORDER on Xen's command line (CBPS_XEN_EXTRA; cbps
+# reports it as an unknown option) runs max-pages first, its steps in
+# ORDER (x, r, w: see guest/hostile.sh), to show defects 2 and 6 on a
+# Xen whose alloc-race would crash it first.
 # Both are put in sharing group 1 by dom0, as an administrator would.
 # Xen: cbps=on,rate=50000,interval=0,share=on (default call-rate=20000).
 #
@@ -21,6 +32,8 @@
 # expect: gh/fuzz-no-unexpected gh/fuzz-pages-ok gh/fuzz-ring-abused
 # expect: gh/ring-works gh/pattern-intact gh/data-intact gh/rmmod
 # expect: gh/kernel-clean
+# expect: gh/vcpus gh/iso-alloc-race gh/race-fuzz-ran gh/race-fuzz-clean
+# expect: gh/race-fuzz-pages-ok gh/iso-max-pages dom0/max-pages-returned
 
 # wait_mark MARK GUEST [SECONDS]: the guest printed MARK on its console.
 # A guest that never does is stuck: show the consoles and stop here.
@@ -44,10 +57,75 @@ share_col() {
 }
 bad_calls() { cbps status | sed -n 's/^calls refused as malformed: //p'; }
 held_ge() { [ "$(held "$1")" -ge "$2" ] 2>/dev/null; }
+glog() { echo "/var/log/xen/console/guest-$1.log"; }
+
+# max-pages, with a bounded wait: each step takes well under a second.
+# On a Xen with defects 2 and 6, gh never comes back from one: a CPU
+# loops in Xen, or gh is paused for ever, and its unshares keep failing
+# for want of memory (ENOMEM in cbps shares).  Say which, then let gh go
+# at once (a CPU looping in Xen, printing a line a try, wedges dom0 too
+# within seconds): 1 MiB more max_pages makes Xen's copy possible, and
+# the next step fills up to the new limit again.
+mp_done() { grep -q CBPS-MAXPAGES "$(glog gh)"; }
+mp_stuck() {
+	_t=0
+	_e0=$(share_col "$dh" ENOMEM)
+	until mp_done; do
+		sleep 1
+		_t=$((_t + 1))
+		_e=$(share_col "$dh" ENOMEM)
+		[ "$_t" -ge 3 ] && [ $((_e - _e0)) -ge 20 ] && return 0
+		[ "$_t" -ge 30 ] && return 0
+	done
+	return 1
+}
+max_pages_step() {
+	signal_guests gh
+	stuck=
+	mem=130
+	while mp_stuck; do
+		state=$(xl list gh | awk 'NR == 2 { print $5 }')
+		if [ "$mem" -le 133 ]; then
+			xl mem-max gh "${mem}m"
+			mem=$((mem + 1))
+		fi
+		last=$(grep -a 'max-pages step' "$(glog gh)" | tail -n 1 |
+			tr -d '\r')
+		last=${last#*cbps_hostile: max-pages step }
+		case "$last" in
+		guest-write*) what="paused for ever (defect 6)" ;;
+		*) what="a CPU loops in Xen (defect 2)" ;;
+		esac
+		echo "max-pages: gh stuck in step '$last': $what; xl list gh: $state; unshares without memory $(share_col "$dh" ENOMEM); max_pages raised to $((mem - 1)) MiB"
+		stuck="$stuck [${last%% *}: $what]"
+		if [ "$mem" -gt 133 ]; then
+			fail max-pages-returned "gh stuck at max_pages:$stuck; still stuck after max_pages was raised"
+			cbps shares
+			dump_guest_log gh
+			echo "CBPS-SCENARIO-DONE hostile"
+			poweroff -f
+		fi
+	done
+	if [ -z "$stuck" ]; then
+		pass max-pages-returned
+	else
+		fail max-pages-returned "gh stuck at max_pages (let go by raising it):$stuck"
+	fi
+}
+race_step() {
+	signal_guests gh
+	wait_mark CBPS-RACED gh 300
+}
+racefuzz_step() {
+	signal_guests gh
+	wait_mark CBPS-RACEFUZZED gh 300
+}
 
 seed=$(date +%s)
+maxfirst=$(xl info | sed -n 's/^xen_commandline.*hostile-maxpages=\([xrw]*\).*/\1/p')
 start_guest g1 hostile cbps_role=honest
-start_guest gh hostile cbps_role=hostile cbps_seed=$seed
+vcpus=2 start_guest gh hostile cbps_role=hostile cbps_seed=$seed \
+	${maxfirst:+cbps_maxfirst=$maxfirst}
 d1=$(domid g1)
 dh=$(domid gh)
 echo "g1 is domain $d1, gh (hostile) domain $dh, fuzz seed $seed"
@@ -72,6 +150,17 @@ err1=$(dom_stat "$dh" RING_ERR)
 bad1=$(bad_calls)
 cbps shares
 cbps list
+
+if [ -n "$maxfirst" ]; then
+	max_pages_step          # 3
+	race_step               # 4
+	racefuzz_step           # 5
+else
+	race_step               # 3
+	racefuzz_step           # 4
+	max_pages_step          # 5
+fi
+cbps shares
 # The ring works again after the abuse: gh must get these.
 cbps post "$dh" 5
 
