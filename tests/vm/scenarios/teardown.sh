@@ -8,6 +8,11 @@
 # use-after-free in Xen); the copy then fails cleanly, the victim goes,
 # and the witness, which shares the same frames, keeps its data and its
 # shares.  Two rounds, each with a new victim.
+#
+# Not part of make check yet: in every run so far (old and fixed Xen)
+# xl destroy reached Xen's teardown only after the copy was over, even
+# with a 10 s wait, so the race is not made; why the destroy waits is
+# not known.  The rule it tests is covered by the unit test test_refs.
 # Xen: cbps=on,rate=50000,interval=0,share=on,ungrouped=share,test-delay=10000
 #
 # expect: dom0/registered dom0/granted-1 dom0/copy-waited-1
