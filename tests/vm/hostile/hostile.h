@@ -90,6 +90,16 @@ extern struct hs_state hs;
 /* Answer text of the last command (/proc/cbps_hostile). */
 __printf(1, 2) void hs_out(const char *fmt, ...);
 
+/* A probe's detail text, appended to as it goes. */
+struct iso_detail {
+	char s[400];
+	size_t n;
+};
+__printf(2, 3) void hs_det(struct iso_detail *d, const char *fmt, ...);
+
+/* An entry's flags, its frame number masked out. */
+#define HS_FLAGS(pte)	((pte) & ~(u64)PTE_PFN_MASK)
+
 /* hostile_main.c */
 int hs_op(struct xen_cbps_op *op);
 int hs_op_retry(struct xen_cbps_op *op);

@@ -40,25 +40,8 @@
 #include "hostile.h"
 
 #define HS_AD		((u64)(_PAGE_ACCESSED | _PAGE_DIRTY))
-#define HS_FLAGS(pte)	((pte) & ~(u64)PTE_PFN_MASK)
 
 static unsigned int iso_pass, iso_fail, xen_minor;
-
-struct iso_detail {
-	char s[400];
-	size_t n;
-};
-
-static __printf(2, 3) void det(struct iso_detail *d, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (d->n >= sizeof(d->s) - 1)
-		return;
-	va_start(ap, fmt);
-	d->n += vscnprintf(d->s + d->n, sizeof(d->s) - d->n, fmt, ap);
-	va_end(ap);
-}
 
 /* Return codes seen, and how often: "rc -3 x40 -22 x2". */
 struct iso_rcs {
@@ -88,7 +71,7 @@ static void rcs_det(struct iso_detail *d, const struct iso_rcs *r)
 	unsigned int i;
 
 	for (i = 0; i < r->n; i++)
-		det(d, " %d x%u", r->rc[i], r->cnt[i]);
+		hs_det(d, " %d x%u", r->rc[i], r->cnt[i]);
 }
 
 static void verdict(const char *name, bool ok, const struct iso_detail *d)
@@ -202,10 +185,10 @@ static bool install_refused(u64 mfn, bool rw, bool mmu, struct iso_rcs *r,
 	if (rc) {
 		ok = same_pte(raw, hs.scratch_pte);
 		if (!ok)
-			det(d, " [%#llx: refused but entry %#llx]", mfn, raw);
+			hs_det(d, " [%#llx: refused but entry %#llx]", mfn, raw);
 	} else {
 		ok = m != mfn && hs_own(m, NULL) && !hs_is_held(m);
-		det(d, " [%#llx %s %s: mapped %#llx%s]", mfn, rw ? "rw" : "ro",
+		hs_det(d, " [%#llx %s %s: mapped %#llx%s]", mfn, rw ? "rw" : "ro",
 		    mmu ? "mmu" : "uvm", m, ok ? ", our own copy" : "");
 	}
 	hs_unmap_scratch();
@@ -267,7 +250,7 @@ static void iso_control(void)
 			break;
 		}
 		rc = hs_op_retry(&op);
-		det(&d, " %u/%u=%d", c[i].cmd, c[i].domid, rc);
+		hs_det(&d, " %u/%u=%d", c[i].cmd, c[i].domid, rc);
 		if (rc == -EPERM)
 			continue;
 		/* A Xen before interface 1.2 knows no set_group at all. */
@@ -309,11 +292,11 @@ static bool snap_same(const struct iso_snap *a, struct iso_detail *d)
 	snap(b);
 	for (i = 0; i < HS_PAGES; i++)
 		if (a->p2m[i] != b->p2m[i] || !same_pte(a->pte[i], b->pte[i])) {
-			det(d, " [page %d changed]", i);
+			hs_det(d, " [page %d changed]", i);
 			same = false;
 		}
 	if (a->held != b->held) {
-		det(d, " [held %llu -> %llu]", a->held, b->held);
+		hs_det(d, " [held %llu -> %llu]", a->held, b->held);
 		same = false;
 	}
 	kfree(b);
@@ -331,7 +314,7 @@ static void iso_commit_foreign(void)
 	int i, delta;
 
 	if (pages[0] < 0 || pages[1] < 0) {
-		det(&d, " no two shared frames held");
+		hs_det(&d, " no two shared frames held");
 		verdict("commit-foreign", false, &d);
 		return;
 	}
@@ -384,7 +367,7 @@ static void iso_commit_foreign(void)
 	rcs_add(&r, commit(S, S2, S << PAGE_SHIFT, S2 << PAGE_SHIFT));
 	n += 5 + !!hs.nr_unheld;
 
-	det(&d, " calls %u rc", n);
+	hs_det(&d, " calls %u rc", n);
 	rcs_det(&d, &r);
 	verdict("commit-foreign", !r.zero && snap_same(s, &d), &d);
 	kfree(s);
@@ -425,15 +408,15 @@ static void iso_map_unheld(void)
 		rc = m2p_set(s, scratch_pfn());
 		rcs_add(&r, rc);
 		if (!rc) {
-			det(&d, " [M2P of %#llx set]", s);
+			hs_det(&d, " [M2P of %#llx set]", s);
 			ok = false;
 		}
 	}
 	if (!tried) {
-		det(&d, " no shared frame offered and never held");
+		hs_det(&d, " no shared frame offered and never held");
 		ok = false;
 	}
-	det(&d, " frames %u rc", tried);
+	hs_det(&d, " frames %u rc", tried);
 	rcs_det(&d, &r);
 	verdict("map-unheld", ok && !r.zero, &d);
 }
@@ -473,7 +456,7 @@ static void iso_keep_given_back(void)
 		ok &= rc != 0;
 	}
 	if (!tried) {
-		det(&d, " no frame given back");
+		hs_det(&d, " no frame given back");
 		ok = false;
 	}
 	/* A ring at a shared frame we hold; a second ring of our own. */
@@ -483,7 +466,7 @@ static void iso_keep_given_back(void)
 		ok &= rc != 0;
 	}
 	rc = reg(scratch_mfn());
-	det(&d, " frames %u second-ring %d rc", tried, rc);
+	hs_det(&d, " frames %u second-ring %d rc", tried, rc);
 	ok &= rc == -EEXIST;
 	rcs_det(&d, &r);
 	verdict("keep-given-back", ok && !r.zero, &d);
@@ -655,7 +638,7 @@ static void iso_foreign_l1(void)
 		bad = 0;
 		for (tries = 0; tries < 6; tries++) {
 			if (!take_offer(&o, 120)) {
-				det(&d, " %s:no-offer", fl_name[c]);
+				hs_det(&d, " %s:no-offer", fl_name[c]);
 				ok = false;
 				goto out;
 			}
@@ -669,9 +652,9 @@ static void iso_foreign_l1(void)
 				continue;
 			break;
 		}
-		det(&d, " %s=%d", fl_name[c], rc);
+		hs_det(&d, " %s=%d", fl_name[c], rc);
 		if (bad || rc == -ESRCH) {
-			det(&d, "%s", bad == -EEXIST ? "(COMMITTED)" :
+			hs_det(&d, "%s", bad == -EEXIST ? "(COMMITTED)" :
 			    bad == -EFAULT ? "(changed)" :
 			    bad == -EILSEQ ? "(bytes)" :
 			    bad == -EIO ? "(no map)" : "(expired)");
@@ -679,7 +662,7 @@ static void iso_foreign_l1(void)
 		}
 	}
 out:
-	det(&d, " offers %d", spent);
+	hs_det(&d, " offers %d", spent);
 	/* The probe pages are for sharing now: offer them again. */
 	hs.foreign_done = true;
 	for (i = 0; i < HS_STASH; i++)
@@ -702,7 +685,7 @@ static void iso_write_fault(void)
 	bool ok;
 
 	if (idx < 0) {
-		det(&d, " no shared page");
+		hs_det(&d, " no shared page");
 		verdict("write-fault", false, &d);
 		return;
 	}
@@ -719,7 +702,7 @@ static void iso_write_fault(void)
 	     hs_pte_mfn(raw) == hs_p2m(p->pfn) && (raw & _PAGE_RW) &&
 	     b.cow_breaks + b.takebacks > a.cow_breaks + a.takebacks &&
 	     hs_page_ok(idx);
-	det(&d, " page %d S %#llx now %#llx pte %#llx held %llu->%llu", idx,
+	hs_det(&d, " page %d S %#llx now %#llx pte %#llx held %llu->%llu", idx,
 	    s, hs_p2m(p->pfn), raw, a.held, b.held);
 	verdict("write-fault", ok, &d);
 }
@@ -735,7 +718,7 @@ static void iso_xen_write(void)
 	u64 s;
 
 	if (idx < 0) {
-		det(&d, " no shared page");
+		hs_det(&d, " no shared page");
 		verdict("xen-write", false, &d);
 		return;
 	}
@@ -755,7 +738,7 @@ static void iso_xen_write(void)
 		ok = !rc && !memcmp(p->va + off, ref, sizeof(ref)) &&
 		     hs_p2m(p->pfn) != s && hs_page_ok(idx);
 	}
-	det(&d, " page %d rc %d S %#llx now %#llx%s", idx, rc, s,
+	hs_det(&d, " page %d rc %d S %#llx now %#llx%s", idx, rc, s,
 	    hs_p2m(p->pfn), hs_p2m(p->pfn) == s ? " (still shared)" :
 	    " (own copy)");
 	verdict("xen-write", ok, &d);
@@ -775,16 +758,16 @@ static bool install_held(int idx, bool mmu, struct iso_detail *d)
 			    _PAGE_RW, mmu);
 	raw = hs_scratch_now();
 	m = hs_pte_mfn(raw);
-	det(d, " [%s page %d S %#llx rc %d pte %#llx", mmu ? "mmu" : "uvm",
+	hs_det(d, " [%s page %d S %#llx rc %d pte %#llx", mmu ? "mmu" : "uvm",
 	    idx, s, rc, raw);
 	if (rc) {
 		ok = same_pte(raw, hs.scratch_pte);
-		det(d, " refused]");
+		hs_det(d, " refused]");
 		hs_unmap_scratch();
 		return ok;
 	}
 	if (m == s) {
-		det(d, " maps S%s]", raw & _PAGE_RW ? " WRITABLE" : "");
+		hs_det(d, " maps S%s]", raw & _PAGE_RW ? " WRITABLE" : "");
 		hs_unmap_scratch();
 		return false;
 	}
@@ -797,7 +780,7 @@ static bool install_held(int idx, bool mmu, struct iso_detail *d)
 		WRITE_ONCE(*(u64 *)(sva + off), ~orig);
 		ok = READ_ONCE(*(u64 *)(p->va + off)) == ~orig;
 	}
-	det(d, " own copy%s]", ok ? "" : " BAD");
+	hs_det(d, " own copy%s]", ok ? "" : " BAD");
 	hs_unmap_scratch();
 	return ok;
 }
@@ -811,7 +794,7 @@ static void iso_map_writable(void)
 	bool ok;
 
 	if (a < 0 || b < 0) {
-		det(&d, " no two shared pages");
+		hs_det(&d, " no two shared pages");
 		verdict("map-writable", false, &d);
 		return;
 	}
@@ -829,7 +812,7 @@ static void iso_map_stale(void)
 	bool ok;
 
 	if (!stale_s) {
-		det(&d, " no frame held and given up");
+		hs_det(&d, " no frame held and given up");
 		verdict("map-stale", false, &d);
 		return;
 	}

@@ -97,6 +97,17 @@ int hs_op_retry(struct xen_cbps_op *op)
 	}
 }
 
+void hs_det(struct iso_detail *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (d->n >= sizeof(d->s) - 1)
+		return;
+	va_start(ap, fmt);
+	d->n += vscnprintf(d->s + d->n, sizeof(d->s) - d->n, fmt, ap);
+	va_end(ap);
+}
+
 /* Does mfn back one of our pfns (our own frame, or a shared one we hold)? */
 bool hs_own(u64 mfn, unsigned long *pfnp)
 {

@@ -50,23 +50,6 @@
 
 #include "hostile.h"
 
-#define HS_FLAGS(pte)	((pte) & ~(u64)PTE_PFN_MASK)
-
-struct iso_detail {
-	char s[400];
-	size_t n;
-};
-
-static __printf(2, 3) void det(struct iso_detail *d, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (d->n >= sizeof(d->s) - 1)
-		return;
-	va_start(ap, fmt);
-	d->n += vscnprintf(d->s + d->n, sizeof(d->s) - d->n, fmt, ap);
-	va_end(ap);
-}
 
 static u64 page_pte_raw(int idx)
 {
@@ -161,7 +144,7 @@ static bool mp_xen_version(struct iso_detail *d)
 	bool ok;
 
 	if (idx < 0) {
-		det(d, " [x: no held page]");
+		hs_det(d, " [x: no held page]");
 		return false;
 	}
 	s = hs.pg[idx].s;
@@ -178,7 +161,7 @@ static bool mp_xen_version(struct iso_detail *d)
 	else
 		ok = rc == -EFAULT && now == s &&
 		     !memcmp(hs.pg[idx].va + off, orig, sizeof(orig));
-	det(d, " [x: rc %d %s%s]", rc, now == s ? "still shared" : "own copy",
+	hs_det(d, " [x: rc %d %s%s]", rc, now == s ? "still shared" : "own copy",
 	    ok ? "" : " BAD");
 	mp_restore(idx, off, orig, sizeof(orig));
 	return ok && hs_page_ok(idx);
@@ -195,7 +178,7 @@ static bool mp_runstate(struct iso_detail *d, unsigned long linux_off)
 	bool changed, ok;
 
 	if (idx < 0) {
-		det(d, " [r: no held page]");
+		hs_det(d, " [r: no held page]");
 		return false;
 	}
 	s = hs.pg[idx].s;
@@ -218,7 +201,7 @@ static bool mp_runstate(struct iso_detail *d, unsigned long linux_off)
 	changed = memcmp(hs.pg[idx].va + off, orig, sizeof(orig));
 	/* Written into our own copy, or not written and still shared. */
 	ok = !rc && !rc2 && (changed ? now != s : true);
-	det(d, " [r: rc %d/%d %s %s%s]", rc, rc2,
+	hs_det(d, " [r: rc %d/%d %s %s%s]", rc, rc2,
 	    changed ? "written" : "unwritten",
 	    now == s ? "still shared" : "own copy", ok ? "" : " BAD");
 	mp_restore(idx, off, orig, sizeof(orig));
@@ -234,7 +217,7 @@ static bool mp_guest_write(struct iso_detail *d)
 	bool ok;
 
 	if (idx < 0) {
-		det(d, " [w: no held page]");
+		hs_det(d, " [w: no held page]");
 		return false;
 	}
 	s = hs.pg[idx].s;
@@ -247,7 +230,7 @@ static bool mp_guest_write(struct iso_detail *d)
 	now = hs_p2m(hs.pg[idx].pfn);
 	ok = val == ~orig && now != s;
 	WRITE_ONCE(*(u64 *)(hs.pg[idx].va + off), orig);
-	det(d, " [w: %s]", ok ? "own copy, written" : "BAD");
+	hs_det(d, " [w: %s]", ok ? "own copy, written" : "BAD");
 	return ok && hs_page_ok(idx);
 }
 
@@ -267,9 +250,9 @@ void hs_max_pages(const char *order, unsigned long linux_runstate)
 	mutex_lock(&hs.lock);
 	hs.hold_offers = true;
 	got = mp_fill();
-	det(&d, " held %u frames-taken %u", hs_nr_held(), got);
+	hs_det(&d, " held %u frames-taken %u", hs_nr_held(), got);
 	if (!got || hs_nr_held() < 3) {
-		det(&d, " (nothing to hold or no reservation to raise)");
+		hs_det(&d, " (nothing to hold or no reservation to raise)");
 		ok = false;
 	}
 	for (c = order; ok && *c; c++) {
@@ -286,7 +269,7 @@ void hs_max_pages(const char *order, unsigned long linux_runstate)
 		}
 	}
 	bad = mp_release();
-	det(&d, " given-back %u%s", got, bad ? " (some refused)" : "");
+	hs_det(&d, " given-back %u%s", got, bad ? " (some refused)" : "");
 	ok &= !bad;
 	hs.hold_offers = false;
 	mutex_unlock(&hs.lock);
@@ -412,6 +395,7 @@ static int attacker_fn(void *data)
 	int rc;
 
 	while (!kthread_should_stop()) {
+		/* Pairs with the writer's release: cand, act etc. are set. */
 		g = smp_load_acquire(&r->armed);
 		if (g == seen) {
 			if (++idle < 20000) {
@@ -428,6 +412,7 @@ static int attacker_fn(void *data)
 		r->rc = -ENODATA;
 		r->calls = 0;
 		r->pinned = r->freed = r->got = r->mapped = 0;
+		/* Our fields reset before the writer reads them. */
 		smp_store_release(&r->ack, g);
 		for (i = 0; i < r->delay; i++)
 			cpu_relax();
@@ -436,9 +421,11 @@ static int attacker_fn(void *data)
 			rc = attack(r, mfn);
 			r->calls++;
 			r->rc = rc;
+			/* The writer's write is over: stop calling. */
 			if (!rc || smp_load_acquire(&r->done) == g)
 				break;
 		}
+		/* Our results out before the writer reads them. */
 		smp_store_release(&r->fin, g);
 		cond_resched();
 	}
@@ -449,6 +436,7 @@ static bool wait_gen(unsigned int *p, unsigned int g, unsigned int usecs)
 {
 	unsigned long end = jiffies + usecs_to_jiffies(usecs) + 1;
 
+	/* Pairs with the other side's release of *p. */
 	while (smp_load_acquire(p) != g) {
 		if (time_after(jiffies, end))
 			return false;
@@ -600,9 +588,11 @@ static void attempt(struct race *r, int idx, int act, bool xen, bool fuzz,
 	r->rw = rnd() & 1;
 	r->delay = rnd() % 2000;
 	memcpy(orig, p->va + off, sizeof(orig));
+	/* The attempt's fields out before the attacker sees it armed. */
 	smp_store_release(&r->armed, ++*gen);
 	if (!wait_gen(&r->ack, *gen, 20000)) {
 		st->no_ack++;
+		/* Tell the attacker to stop, as after a write. */
 		smp_store_release(&r->done, *gen);
 		wait_gen(&r->fin, *gen, 200000);
 		if (!way)
@@ -616,6 +606,7 @@ static void attempt(struct race *r, int idx, int act, bool xen, bool fuzz,
 	} else {
 		WRITE_ONCE(*(u64 *)(p->va + off), ~*(u64 *)orig);
 	}
+	/* The write is over: the attacker stops calling. */
 	smp_store_release(&r->done, *gen);
 	if (!wait_gen(&r->fin, *gen, 1000000))
 		hs_out("race: the attacker did not finish attempt %u\n", *gen);
@@ -791,11 +782,11 @@ void hs_alloc_race(unsigned int secs)
 	good = pages_ok(&shared);
 	ok = st->attempts >= 50 && !st->writes_bad && !st->exploited &&
 	     !st->map_bad && !st->repair_fail && good == HS_PAGES;
-	det(&d, " attempts %llu predicted %llu unshares %llu bad %llu exploited %llu pages-ok %u shared %u",
+	hs_det(&d, " attempts %llu predicted %llu unshares %llu bad %llu exploited %llu pages-ok %u shared %u",
 	    st->attempts, st->hits, st->writes_ok, st->writes_bad,
 	    st->exploited, good, shared);
 	if (st->attempts < 50)
-		det(&d, " (too few attempts)");
+		hs_det(&d, " (too few attempts)");
 	hs_out("iso alloc-race %s%s\n", ok ? "PASS" : "FAIL", d.s);
 	race_teardown();
 }
