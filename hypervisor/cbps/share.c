@@ -1178,6 +1178,16 @@ static bool is_paused(const struct domain *d)
     return false;
 }
 
+/* unshare(), or d's copy of S already made (its stale entry named S). */
+static int unshare_or_memo(struct domain *d, mfn_t s, mfn_t *n)
+{
+    int rc = unshare(d, s, n);
+
+    if ( rc == -ENOENT && memo_find(d, s, n) )
+        return 0;
+    return rc;
+}
+
 /*
  * -ERESTART: retry later (d paused for memory, or another vCPU of d is
  * unsharing S).  Only for callers that give the CPU up before they retry
@@ -1185,14 +1195,12 @@ static bool is_paused(const struct domain *d)
  */
 static int unshare_for(struct domain *d, mfn_t s, mfn_t *n)
 {
-    int rc = unshare(d, s, n);
+    int rc = unshare_or_memo(d, s, n);
 
     if ( rc == -ENOMEM )
         enomem_pause(d);
     if ( rc == -ENOMEM || rc == -EAGAIN )
         return -ERESTART;
-    if ( rc == -ENOENT && memo_find(d, s, n) )
-        return 0;
     return rc;
 }
 
@@ -1229,9 +1237,7 @@ int cbps_write_fault(unsigned long addr, const struct cpu_user_regs *regs)
         rc = unshare_for(d, l1e_get_mfn(pte), &n);
     else
     {
-        rc = unshare(d, l1e_get_mfn(pte), &n);
-        if ( rc == -ENOENT && memo_find(d, l1e_get_mfn(pte), &n) )
-            rc = 0;
+        rc = unshare_or_memo(d, l1e_get_mfn(pte), &n);
         if ( rc == -EAGAIN && this_cpu(xen_retries)++ < XEN_RETRIES )
             return EXCRET_fault_fixed;
         this_cpu(xen_retries) = 0;
@@ -1459,15 +1465,28 @@ int cbps_share_unshare_all(struct domain *d, uint64_t *left)
     return unshare_batch(d, left, &copied);
 }
 
+/* The end of an unshare of everything: say how it went, reset its steps. */
+static int unshare_end(struct domain *d, const char *what, int rc,
+                       uint64_t left)
+{
+    if ( rc )
+        printk(XENLOG_G_WARNING "cbps: %pd cannot %s: %"PRIu64
+               " shared frames left (%d)\n", d, what, left, rc);
+    else if ( d->arch.pv.cbps_unshared )
+        printk(XENLOG_G_INFO "cbps: %pd %s: %lu shared frames copied in "
+               "%u steps\n", d, what, d->arch.pv.cbps_unshared,
+               d->arch.pv.cbps_steps + 1);
+    d->arch.pv.cbps_unshared = 0;
+    d->arch.pv.cbps_steps = 0;
+    return rc;
+}
+
 /*
  * Give d its own copy of everything it holds; what for, if it cannot.
  * In steps of at most a batch: -ERESTART, and the caller's hypercall
  * continues (d is in a consistent state after every copy), so that one
  * call costs a batch whatever d holds.
  */
-static int unshare_end(struct domain *d, const char *what, int rc,
-                       uint64_t left);
-
 static int unshare_everything(struct domain *d, const char *what)
 {
     uint64_t left = 0;
@@ -1484,22 +1503,6 @@ static int unshare_everything(struct domain *d, const char *what)
         return -ERESTART;
     }
     return unshare_end(d, what, rc, left);
-}
-
-/* The end of an unshare of everything: say how it went, reset its steps. */
-static int unshare_end(struct domain *d, const char *what, int rc,
-                       uint64_t left)
-{
-    if ( rc )
-        printk(XENLOG_G_WARNING "cbps: %pd cannot %s: %"PRIu64
-               " shared frames left (%d)\n", d, what, left, rc);
-    else if ( d->arch.pv.cbps_unshared )
-        printk(XENLOG_G_INFO "cbps: %pd %s: %lu shared frames copied in "
-               "%u steps\n", d, what, d->arch.pv.cbps_unshared,
-               d->arch.pv.cbps_steps + 1);
-    d->arch.pv.cbps_unshared = 0;
-    d->arch.pv.cbps_steps = 0;
-    return rc;
 }
 
 bool cbps_share_held_elsewhere(const struct domain *d)
